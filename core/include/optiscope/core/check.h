@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
+// SPDX-FileCopyrightText: Optiscope developers
+#pragma once
+// Broken invariants abort with file and line, in release builds too.
+#include <cstdio>
+#include <cstdlib>
+
+#define OPTISCOPE_CHECK(cond)                                                                        \
+    do {                                                                                             \
+        if (!(cond)) {                                                                               \
+            std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);        \
+            std::abort();                                                                            \
+        }                                                                                            \
+    } while (false)

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+// SPDX-FileCopyrightText: Optiscope developers
+#pragma once
+// An immutable loaded model: validated config, float32 weight views (zero-copy for F32
+// files, converted once for F16/BF16), and its tokenizer when the folder has one.
+#include "optiscope/core/cancel.h"
+#include "optiscope/core/model_config.h"
+#include "optiscope/core/result.h"
+#include "optiscope/core/safetensors.h"
+#include "optiscope/core/tokenizer.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace optiscope::core {
+
+// Row-major float32 tensor view owned by the Model.
+struct Weight {
+    std::vector<std::int64_t> shape;
+    const float* data = nullptr;
+    std::int64_t elementCount() const;
+};
+
+struct TensorInfo {
+    std::string name;
+    DType storedDType = DType::F32;
+    std::vector<std::int64_t> shape;
+    std::int64_t bytes = 0; // as stored on disk
+};
+
+class Model {
+public:
+    virtual ~Model() = default;
+    virtual const ModelConfig& config() const = 0;
+    virtual const std::filesystem::path& folder() const = 0;
+    // nullptr when the folder has no tokenizer files (ViT).
+    virtual const Tokenizer* tokenizer() const = 0;
+    // nullptr if absent. Names as Hugging Face writes them.
+    virtual const Weight* weight(const std::string& name) const = 0;
+    virtual const std::vector<TensorInfo>& tensorInfos() const = 0;
+    virtual std::int64_t parameterCount() const = 0;
+};
+
+// Loads config.json, the checkpoint and the tokenizer from a Hugging Face folder, checking
+// every tensor the architecture needs against the config's shapes.
+Result<std::shared_ptr<const Model>> loadModel(const std::filesystem::path& folder, const CancelToken* cancel = nullptr,
+    const ProgressCallback& progress = {});
+
+} // namespace optiscope::core
