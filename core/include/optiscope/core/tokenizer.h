@@ -37,6 +37,11 @@ public:
 // Picks the tokenizer from the files in a model folder: tokenizer.json, vocab.json +
 // merges.txt (GPT-2 byte-level BPE) or vocab.txt (BERT WordPiece, options from
 // tokenizer_config.json when present).
+// Errors name the file and the field, e.g. "merges.txt: line 7 ('Ġ t'): 'Ġt' not in vocab".
 Result<std::unique_ptr<Tokenizer>> loadTokenizer(const std::filesystem::path& modelFolder);
+
+// A Hugging Face tokenizer.json with model.type "BPE" (byte-level, GPT-2 style; added_tokens
+// are matched as whole tokens in encode) or "WordPiece" (BERT normalizer options honoured).
+Result<std::unique_ptr<Tokenizer>> loadTokenizerJson(const std::filesystem::path& tokenizerJson);
 
 } // namespace optiscope::core
