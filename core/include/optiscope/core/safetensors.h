@@ -42,7 +42,7 @@ public:
     static Result<SafetensorsFile> open(const std::filesystem::path& path);
 
     const std::filesystem::path& path() const { return m_path; }
-    const std::vector<TensorView>& tensors() const { return m_tensors; }
+    const std::vector<TensorView>& tensors() const { return m_tensors; } // sorted by name
     const TensorView* find(const std::string& name) const;
     const std::map<std::string, std::string>& metadata() const { return m_metadata; }
 
@@ -57,9 +57,11 @@ private:
 // or model.safetensors.index.json ("weight_map": tensor name -> shard file).
 class Checkpoint {
 public:
+    // folder may also name a single .safetensors file. With an index, only the tensors its
+    // weight_map lists are visible, and each shard is mapped once.
     static Result<Checkpoint> open(const std::filesystem::path& folder);
     const TensorView* find(const std::string& name) const;
-    std::vector<const TensorView*> tensors() const;
+    std::vector<const TensorView*> tensors() const; // sorted by name
 
 private:
     std::vector<std::shared_ptr<SafetensorsFile>> m_files;
