@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: Apache-2.0
+// SPDX-FileCopyrightText: Optiscope developers
+#pragma once
+#include <cstdint>
+
+namespace optiscope::accelsim {
+
+// What one PE does in one cycle.
+// Loading: the stationary operand (WS weights, IS inputs) is being shifted into the array.
+// Mac: the PE multiplies and accumulates this cycle.
+// Draining: its MACs for the fold are done but partial sums / outputs still pass through it.
+// Stalled: the array waits for memory (never produced by the stall-free model yet).
+// Idle: unused by the fold (edge folds), or waiting for the systolic skew to reach it.
+enum class PeState : std::uint8_t { Idle, Loading, Mac, Draining, Stalled };
+
+} // namespace optiscope::accelsim

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: Apache-2.0
+// SPDX-FileCopyrightText: Optiscope developers
+#pragma once
+// Cycle stepper: walks a workload one cycle at a time through the same stall-free model as analytic mode and
+// exposes each PE's state and each SRAM's traffic in the current cycle. Every position is computed in closed
+// form from (layer, fold, cycle in fold), so seek() to any cycle is O(log layers) and stepping is deterministic.
+// Not thread-safe; copy it to step in several threads.
+#include "optiscope/accelsim/array_config.h"
+#include "optiscope/accelsim/pe_state.h"
+#include "optiscope/accelsim/simulate.h"
+#include "optiscope/accelsim/workload.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace optiscope::accelsim {
+
+class DataflowModel;
+
+struct CycleState {
+    std::int64_t cycle = 0; // global stepped cycle, [0, totalCycles())
+    std::size_t layer = 0;
+    std::int64_t layerCycle = 0; // cycle within the layer (SCALE-Sim's demand-row index)
+    std::int64_t fold = 0;
+    std::int64_t rowFold = 0;
+    std::int64_t colFold = 0;
+    std::int64_t foldCycle = 0;
+    std::int64_t rowsUsed = 0;
+    std::int64_t colsUsed = 0;
+    std::int64_t ifmapSramReads = 0; // words this cycle
+    std::int64_t filterSramReads = 0;
+    std::int64_t ofmapSramWrites = 0;
+};
+
+// What stepping a whole layer added up to; compare with LayerStats.
+struct StepperLayerTotals {
+    std::int64_t steppedCycles = 0;
+    std::int64_t reportedCycles = 0; // same convention as LayerStats::totalCycles
+    std::int64_t ifmapSramReads = 0;
+    std::int64_t filterSramReads = 0;
+    std::int64_t ofmapSramWrites = 0;
+    // Layer-local first / last cycle with an access; -1 if none.
+    std::int64_t ifmapStart = -1, ifmapStop = -1;
+    std::int64_t filterStart = -1, filterStop = -1;
+    std::int64_t ofmapStart = -1, ofmapStop = -1;
+};
+
+class Stepper {
+public:
+    // Refuses workloads whose stepped cycles overflow int64; nothing is stepped yet.
+    static Result<Stepper> create(Workload workload, ArrayConfig config);
+
+    std::int64_t totalCycles() const { return m_layerStart.back(); }
+    std::int64_t cycle() const { return m_cycle; }
+    bool atEnd() const { return m_cycle >= totalCycles(); }
+    const Workload& workload() const { return m_workload; }
+    const ArrayConfig& config() const { return m_config; }
+    const LayerGeometry& geometry(std::size_t layer) const { return m_geometry[layer]; }
+    std::int64_t layerStartCycle(std::size_t layer) const { return m_layerStart[layer]; }
+
+    void step();
+    // cycle in [0, totalCycles()]; totalCycles() is the end position.
+    void seek(std::int64_t cycle);
+
+    // Current cycle; must not be atEnd().
+    CycleState state() const;
+    PeState peState(std::int64_t row, std::int64_t col) const;
+    // R*C states, row-major ([row][col]); out is resized.
+    void peStates(std::vector<PeState>& out) const;
+
+    // Steps from the current cycle to the end and returns one entry per layer (layers already passed count what
+    // is left of them). Refuses, with an estimate, to step more than maxCycles.
+    Result<std::vector<StepperLayerTotals>> runToEnd(std::int64_t maxCycles = kDefaultMaxRunCycles);
+
+    // About 2.7e8 cycles: a few seconds of stepping (see bench_accelsim).
+    static constexpr std::int64_t kDefaultMaxRunCycles = std::int64_t { 1 } << 28;
+
+private:
+    Stepper(Workload workload, ArrayConfig config);
+    void locate();
+
+    Workload m_workload;
+    ArrayConfig m_config;
+    const DataflowModel* m_model = nullptr;
+    std::vector<LayerGeometry> m_geometry;
+    std::vector<std::int64_t> m_layerStart; // prefix sums of steppedCycles; back() is the total
+    std::int64_t m_cycle = 0;
+    std::size_t m_layer = 0;
+    std::int64_t m_fold = 0;
+    std::int64_t m_foldCycle = 0;
+};
+
+} // namespace optiscope::accelsim
