@@ -32,11 +32,15 @@ struct RunResult {
     int logitRows = 0;   // T for LM / MLM, 1 for classifiers; T for bare encoders (last hidden state)
     int logitCols = 0;   // vocab, labels, or hidden
     std::vector<float> logits;       // [logitRows][logitCols] row-major
+    std::vector<float> pooledOutput; // [hidden]: BertModel / ViTModel pooler, when the checkpoint has one
     int layers = 0;
     int heads = 0;
     std::vector<float> attentions;   // [layer][head][T][T] row-major, when captured
     int hiddenSize = 0;
-    std::vector<float> hiddenStates; // [layers + 1][T][hidden], when captured (embeddings first)
+    // [layers + 1][T][hidden], when captured; HF output_hidden_states: embeddings first (BERT: after
+    // their LayerNorm), then each layer's output; GPT-2's last entry is after ln_f, ViT's entries
+    // never include the final layernorm.
+    std::vector<float> hiddenStates;
     optrace::OpTrace opTrace;        // when captured
     double elapsedMs = 0;
 

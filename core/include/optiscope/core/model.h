@@ -38,7 +38,10 @@ public:
     virtual const std::filesystem::path& folder() const = 0;
     // nullptr when the folder has no tokenizer files (ViT).
     virtual const Tokenizer* tokenizer() const = 0;
-    // nullptr if absent. Names as Hugging Face writes them.
+    // nullptr if absent. Names as Hugging Face writes them, with or without the class prefix
+    // ("transformer.", "bert.", "vit."); tied heads ("lm_head.weight",
+    // "cls.predictions.decoder.weight") alias the word embeddings. Only tensors the architecture
+    // uses are available.
     virtual const Weight* weight(const std::string& name) const = 0;
     virtual const std::vector<TensorInfo>& tensorInfos() const = 0;
     virtual std::int64_t parameterCount() const = 0;

@@ -37,6 +37,9 @@ struct ModelConfig {
     double layerNormEps = 1e-5;
     Activation activation = Activation::GeluExact;
     bool preLayerNorm = false; // GPT-2 and ViT: true; BERT: false
+    // HF tie_word_embeddings (default true): the LM / MLM decoder is the word embedding matrix,
+    // even when the file also stores a decoder weight.
+    bool tieWordEmbeddings = true;
     // ViT
     int imageSize = 0;
     int patchSize = 0;
