@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+// SPDX-FileCopyrightText: Optiscope developers
+#include "gl_support.h"
+#include "main_window.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+
+int main(int argc, char** argv)
+{
+    // Before QApplication: VTK needs a 3.2 core context in every QOpenGLWidget.
+    optiscope::widgets::setDefaultSurfaceFormatForVtk();
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("Optiscope"));
+    QApplication::setApplicationName(QStringLiteral("Optiscope"));
+    QApplication::setApplicationVersion(QStringLiteral(OPTISCOPE_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Explore transformer inference and attention."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("model"), QStringLiteral("Hugging Face model folder to open."));
+    parser.process(app);
+
+    optiscope::gui::MainWindow window;
+    window.show();
+    if (!parser.positionalArguments().isEmpty()) {
+        window.openModelFolder(parser.positionalArguments().first());
+    }
+    return app.exec();
+}

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+// SPDX-FileCopyrightText: Optiscope developers
+#pragma once
+// The first window: open a model, run text or an image, inspect attention in 2D and 3D.
+#include "run_snapshot.h"
+
+#include <QMainWindow>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QMenu;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+
+namespace optiscope::widgets {
+class AttentionBarsView;
+class AttentionHeatmapView;
+class HeadGridView;
+}
+
+namespace optiscope::gui {
+
+class InputPanel;
+class Runner;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Loads in the background; errors show in a message box.
+    void openModelFolder(const QString& folder);
+    void runCurrentInput();
+    void selectHead(int layer, int head);
+
+    Runner* runner() const { return m_runner; }
+    InputPanel* inputPanel() const { return m_input; }
+    widgets::AttentionHeatmapView* heatmapView() const { return m_heatmap; }
+    widgets::HeadGridView* headGridView() const { return m_grid; }
+    widgets::AttentionBarsView* barsView() const { return m_bars; }
+    QSpinBox* layerSpin() const { return m_layerSpin; }
+    QSpinBox* headSpin() const { return m_headSpin; }
+    const std::shared_ptr<const RunSnapshot>& lastRun() const { return m_lastRun; }
+    QString modelStatsText() const;
+
+signals:
+    // After the views show a new run (tests wait for this).
+    void runDisplayed();
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    void createMenus();
+    void createDocks();
+    void createStatusBar();
+    void rebuildRecentMenu();
+    void chooseModelFolder();
+    void showAbout();
+    void showError(const QString& message);
+    void onBusyChanged(bool busy, const QString& what);
+    void onModelLoaded(const std::shared_ptr<const ModelSnapshot>& model);
+    void onRunFinished(const std::shared_ptr<const RunSnapshot>& snapshot);
+
+    Runner* m_runner = nullptr;
+    InputPanel* m_input = nullptr;
+    widgets::AttentionHeatmapView* m_heatmap = nullptr;
+    widgets::HeadGridView* m_grid = nullptr;
+    widgets::AttentionBarsView* m_bars = nullptr;
+    QSpinBox* m_layerSpin = nullptr;
+    QSpinBox* m_headSpin = nullptr;
+    QCheckBox* m_unitScale = nullptr;
+    QComboBox* m_barsMode = nullptr;
+    QMenu* m_recentMenu = nullptr;
+    QLabel* m_modelLabel = nullptr;
+    QLabel* m_runLabel = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QPushButton* m_cancel = nullptr;
+    std::shared_ptr<const RunSnapshot> m_lastRun;
+};
+
+} // namespace optiscope::gui

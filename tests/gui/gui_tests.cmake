@@ -1,0 +1,5 @@
+# SPDX-License-Identifier: Apache-2.0
+# SPDX-FileCopyrightText: Optiscope developers
+# The real main window under Xvfb (scripts/test.sh runs ctest inside xvfb-run): OpenGL/VTK included.
+optiscope_add_tests(gui gui optiscope::gui)
+vtk_module_autoinit(TARGETS tst_main_window MODULES ${VTK_LIBRARIES})

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+// SPDX-FileCopyrightText: Optiscope developers
+#pragma once
+// The plain value every attention view is fed: no engine types, immutable once shared.
+#include <QStringList>
+
+#include <memory>
+#include <vector>
+
+namespace optiscope::widgets {
+
+struct AttentionData {
+    int layers = 0;
+    int heads = 0;
+    int tokens = 0; // T
+    std::vector<float> values; // [layer][head][query][key] row-major, probabilities
+    QStringList tokenLabels; // T entries, already readable (see displayTokenLabel)
+
+    bool isValid() const;
+    bool contains(int layer, int head) const { return layer >= 0 && layer < layers && head >= 0 && head < heads; }
+    // [query][key] row-major, T*T floats.
+    const float* matrix(int layer, int head) const;
+    float at(int layer, int head, int query, int key) const { return matrix(layer, head)[query * tokens + key]; }
+    float maxOf(int layer, int head) const;
+};
+
+using AttentionDataPtr = std::shared_ptr<const AttentionData>;
+
+// Makes a token label fit on an axis: control characters shown as symbols, whitespace-only
+// tokens as "␣", long ones elided.
+QString displayTokenLabel(const QString& raw, int maxChars = 14);
+
+} // namespace optiscope::widgets
