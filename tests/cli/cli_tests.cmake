@@ -1,0 +1,14 @@
+# SPDX-License-Identifier: Apache-2.0
+# SPDX-FileCopyrightText: Optiscope developers
+# Black-box tests of optiscope-cli: the binary is run with QProcess; oracles are the PyTorch
+# fixtures and the test's own reading of the safetensors/config files (no engine code linked).
+add_executable(tst_cli ${CMAKE_CURRENT_LIST_DIR}/tst_cli.cpp)
+target_link_libraries(tst_cli PRIVATE Qt6::Test Qt6::Core Qt6::Gui)
+target_compile_definitions(tst_cli PRIVATE
+  OPTISCOPE_CLI_PATH="$<TARGET_FILE:optiscope-cli>"
+  OPTISCOPE_FIXTURES_DIR="${OPTISCOPE_FIXTURES_DIR}"
+  OPTISCOPE_TEST_OUTPUT_DIR="${CMAKE_BINARY_DIR}/test-output")
+set_target_properties(tst_cli PROPERTIES AUTOMOC ON)
+add_dependencies(tst_cli optiscope-cli)
+add_test(NAME tst_cli COMMAND tst_cli)
+set_tests_properties(tst_cli PROPERTIES LABELS cli TIMEOUT 600)
