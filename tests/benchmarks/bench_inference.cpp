@@ -4,7 +4,7 @@
 // random F32 weights) at T=128 on 1 and 2 threads: best of N runs after a warm-up, in ms and
 // GFLOP/s (2 × the MACs the op trace recorded). scripts/bench.sh sets the PyTorch numbers beside it.
 //
-//   bench_inference [--tokens T] [--runs N] [--threads 1,2] [--blas-threads B] [--folder DIR]
+//   bench_inference [--tokens T] [--runs N] [--threads 1,2] [--folder DIR]
 #include "optiscope/core/atomic_write.h"
 #include "optiscope/core/inference.h"
 #include "optiscope/core/model.h"
@@ -23,7 +23,8 @@
 #include <string>
 #include <vector>
 
-// Present only when OpenBLAS is linked (OPTISCOPE_USE_BLAS); its thread count must follow ours.
+// Present only when OpenBLAS is linked (OPTISCOPE_USE_BLAS). The engine pins OpenBLAS to one
+// thread and parallelises with TBB itself, so this is only used to name the backend.
 extern "C" __attribute__((weak)) void openblas_set_num_threads(int);
 
 namespace {
@@ -40,9 +41,6 @@ struct Options {
     int tokens = 128;
     int runs = 5;
     std::vector<int> threads { 1, 2 };
-    // The engine's gemm() already splits products into TBB column slices; BLAS threads inside
-    // those slices oversubscribe the cores (measured 255-450 ms vs 225 ms on 2 cores).
-    int blasThreads = 1;
     std::filesystem::path folder = "/tmp/optiscope_bench_gpt2_small";
 };
 
@@ -171,8 +169,6 @@ bool parseArgs(int argc, char** argv, Options& options)
             options.tokens = std::atoi(argv[++i]);
         } else if (arg == "--runs" && hasValue) {
             options.runs = std::atoi(argv[++i]);
-        } else if (arg == "--blas-threads" && hasValue) {
-            options.blasThreads = std::atoi(argv[++i]);
         } else if (arg == "--folder" && hasValue) {
             options.folder = argv[++i];
         } else if (arg == "--threads" && hasValue) {
@@ -189,7 +185,7 @@ bool parseArgs(int argc, char** argv, Options& options)
             return false;
         }
     }
-    return options.blasThreads > 0 && options.tokens > 0 && options.tokens <= kPositions && options.runs > 0
+    return options.tokens > 0 && options.tokens <= kPositions && options.runs > 0
         && !options.threads.empty()
         && std::all_of(options.threads.begin(), options.threads.end(), [](int n) { return n > 0; });
 }
@@ -201,7 +197,7 @@ int main(int argc, char** argv)
     Options options;
     if (!parseArgs(argc, argv, options)) {
         std::fprintf(stderr,
-            "usage: bench_inference [--tokens T] [--runs N] [--threads 1,2] [--blas-threads B] [--folder DIR]\n");
+            "usage: bench_inference [--tokens T] [--runs N] [--threads 1,2] [--folder DIR]\n");
         return 2;
     }
     auto model = loadOrCreate(options.folder);
@@ -237,9 +233,6 @@ int main(int argc, char** argv)
     for (int threads : options.threads) {
         tbb::global_control parallelism(
             tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
-        if (openblas_set_num_threads != nullptr) {
-            openblas_set_num_threads(options.blasThreads);
-        }
         double bestMs = INFINITY;
         for (int i = 0; i <= options.runs; ++i) { // i == 0 is the warm-up
             const auto start = std::chrono::steady_clock::now();
@@ -255,7 +248,7 @@ int main(int argc, char** argv)
             }
         }
         std::printf("optiscope threads=%d blas_threads=%d best_ms=%.1f gflops=%.1f\n", threads,
-            openblas_set_num_threads != nullptr ? options.blasThreads : 0, bestMs, flops / (bestMs * 1e6));
+            openblas_set_num_threads != nullptr ? 1 : 0, bestMs, flops / (bestMs * 1e6));
         std::fflush(stdout);
     }
     return 0;
