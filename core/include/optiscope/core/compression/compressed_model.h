@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+// SPDX-FileCopyrightText: Optiscope developers
+#pragma once
+// A compressed model: an immutable base model plus, for each changed weight matrix, its mask,
+// its quantization parameters and the materialised values (masked, quantize-dequantized). It is
+// a Model, so run() and generate() use it unchanged; the base weights are never written.
+#include "optiscope/core/compression/calibration.h"
+#include "optiscope/core/compression/matrix_shape.h"
+#include "optiscope/core/compression/pruning.h"
+#include "optiscope/core/compression/quantization.h"
+#include "optiscope/core/compression/recipe.h"
+#include "optiscope/core/model.h"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace optiscope::core {
+
+// Immutable once made; not copyable because `weight` points into `values`.
+struct CompressedTensor {
+    std::string name; // as stored in the checkpoint (e.g. "transformer.h.0.attn.c_attn.weight")
+    MatrixShape matrix;
+    std::vector<float> values; // storage order of the base tensor
+    Mask mask; // empty = nothing pruned
+    std::optional<QuantParams> quant;
+    Weight weight; // view of values, handed to inference
+
+    CompressedTensor() = default;
+    CompressedTensor(const CompressedTensor&) = delete;
+    CompressedTensor& operator=(const CompressedTensor&) = delete;
+};
+
+std::shared_ptr<const CompressedTensor> makeCompressedTensor(std::string name, const MatrixShape& matrix,
+    std::vector<std::int64_t> shape, std::vector<float> values, Mask mask, std::optional<QuantParams> quant);
+
+class CompressedModel final : public Model {
+public:
+    explicit CompressedModel(std::shared_ptr<const Model> base); // identity: no tensor changed
+
+    const ModelConfig& config() const override { return m_base->config(); }
+    const std::filesystem::path& folder() const override { return m_base->folder(); }
+    const Tokenizer* tokenizer() const override { return m_base->tokenizer(); }
+    const Weight* weight(const std::string& name) const override;
+    const std::vector<TensorInfo>& tensorInfos() const override { return m_base->tensorInfos(); }
+    std::int64_t parameterCount() const override { return m_base->parameterCount(); }
+
+    const std::shared_ptr<const Model>& base() const { return m_base; }
+    // Any name weight() accepts (canonical, HF-prefixed, tied alias); nullptr if unchanged.
+    const CompressedTensor* compressed(const std::string& name) const;
+    // Changed tensors by stored name.
+    const std::map<std::string, std::shared_ptr<const CompressedTensor>>& compressedTensors() const
+    {
+        return m_tensors;
+    }
+    // Stored name of the tensor a name refers to ("lm_head.weight" → "transformer.wte.weight" when
+    // tied); empty if the checkpoint has no such tensor.
+    std::string storedName(const std::string& name) const;
+
+    // A copy with some tensors replaced (unchanged ones are shared, not copied).
+    std::shared_ptr<const CompressedModel> with(std::vector<std::shared_ptr<const CompressedTensor>> changed) const;
+
+private:
+    std::shared_ptr<const Model> m_base;
+    std::map<std::string, std::shared_ptr<const CompressedTensor>> m_tensors;
+    std::map<std::string, std::string> m_aliases; // canonical / tied names → stored name
+};
+
+// Stored names of the weight matrices (rank ≥ 2) a step selects: matched by a target pattern
+// (against the stored name or the canonical one without "transformer."/"bert."/"vit."), and by no
+// exclude pattern. Errors name the first target pattern that matches no weight matrix.
+Result<std::vector<std::string>> selectTensors(
+    const Model& model, const RecipeStep& step, const std::string& file, std::size_t stepIndex);
+
+// Applies one step on top of `current`. Pruning masks are computed from the current values
+// (so earlier pruning counts as the least salient) and combined with earlier masks; quantization
+// quantizes the current values and keeps pruned elements at zero. Nothing is applied on error.
+// Wanda steps need calibration data (activations of `current`, see calibration.h).
+Result<std::shared_ptr<const CompressedModel>> applyStep(const std::shared_ptr<const CompressedModel>& current,
+    const RecipeStep& step, const std::string& file, std::size_t stepIndex,
+    const CalibrationData* calibration = nullptr);
+
+Result<std::shared_ptr<const CompressedModel>> applyRecipe(
+    std::shared_ptr<const Model> base, const Recipe& recipe, const CalibrationData* calibration = nullptr);
+
+struct TensorReport {
+    std::string name;
+    std::int64_t elements = 0;
+    std::int64_t kept = 0; // unpruned by the mask (elements when no mask)
+    std::int64_t nonzeros = 0; // values != 0 (quantization can round kept values to 0, too)
+    double sparsity = 0; // 1 - kept / elements: what the pruning steps achieved
+    int storedBits = 32;
+    std::string format; // "fp32", "int", "fp16", ...
+    double mse = 0; // vs the base tensor
+    double maxAbsError = 0;
+};
+
+struct CompressionReport {
+    std::vector<TensorReport> tensors; // changed tensors, by stored name
+    std::int64_t elements = 0; // over the changed tensors
+    std::int64_t kept = 0;
+    std::int64_t nonzeros = 0;
+    double sparsity() const { return elements ? 1.0 - static_cast<double>(kept) / elements : 0.0; }
+};
+
+CompressionReport compressionReport(const CompressedModel& model);
+
+} // namespace optiscope::core
