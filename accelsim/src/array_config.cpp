@@ -58,6 +58,21 @@ std::int64_t ArrayConfig::wordsPerHalf(std::int64_t kib, int bits)
     return kib * 1024 * 8 / bits / 2;
 }
 
+std::int64_t ArrayConfig::packedBytes(std::int64_t words, int bits)
+{
+    // Split so words * bits cannot overflow for words near 2^60.
+    return words / 8 * bits + (words % 8 * bits + 7) / 8;
+}
+
+std::int64_t ArrayConfig::dramBytesPerCycle(int operand) const
+{
+    const auto& bw = m_params.bandwidthWordsPerCycle;
+    if (m_params.bandwidthMode != BandwidthMode::User || bw.empty()) {
+        return 0;
+    }
+    return bw[std::min<std::size_t>(static_cast<std::size_t>(operand), bw.size() - 1)];
+}
+
 Result<ArrayConfig> ArrayConfig::create(ArrayParams p, std::string_view source)
 {
     auto bad = [&](std::string_view field, std::string why) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // SPDX-FileCopyrightText: Optiscope developers
 #include "dataflow_model.h"
+#include "memory_model.h"
 
 namespace optiscope::accelsim {
 
@@ -26,12 +27,28 @@ LayerGeometry layerGeometry(const Layer& layer, const ArrayConfig& config)
     LayerGeometry g;
     g.rows = config.rows();
     g.cols = config.cols();
-    model.map(layer.m, layer.n, layer.k, g);
+    g.kDense = layer.k;
+    g.kCompressed = layer.k;
+    const bool nmValid = layer.nmN > 0 && layer.nmM > 0 && layer.nmN < layer.nmM;
+    if (config.params().sparseWeights && nmValid && config.dataflow() != Dataflow::InputStationary) {
+        g.nmN = layer.nmN;
+        g.nmM = layer.nmM;
+        g.kCompressed = compressedK(layer.k, g.nmN, g.nmM);
+    } else if (config.params().dualInt4Macs && config.dataflow() != Dataflow::InputStationary
+        && ifmapBitsOf(layer, config) <= 4 && filterBitsOf(layer, config) <= 4) {
+        g.nmN = 1;
+        g.nmM = 2;
+        g.dualMac = true;
+        g.kCompressed = ceilDiv(layer.k, 2);
+    }
+    model.map(layer.m, layer.n, g.kCompressed, g);
     g.rowFolds = ceilDiv(g.sr, g.rows);
     g.colFolds = ceilDiv(g.sc, g.cols);
     g.folds = g.rowFolds * g.colFolds;
     g.cyclesPerFold = model.cyclesPerFold(g.rows, g.cols, g.t);
-    g.steppedCycles = g.folds * g.cyclesPerFold;
+    g.computeCycles = g.folds * g.cyclesPerFold;
+    g.stallCycles = 0;
+    g.steppedCycles = g.computeCycles;
     return g;
 }
 

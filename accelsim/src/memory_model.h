@@ -15,5 +15,10 @@ void applyDramModel(const Layer& layer, const ArrayConfig& config, LayerStats& s
 // Operand widths of a layer: the layer's own (from the op trace) or the config's.
 int ifmapBitsOf(const Layer& layer, const ArrayConfig& config);
 int filterBitsOf(const Layer& layer, const ArrayConfig& config);
+// Index bits stored with each nonzero weight: ceil(log2 nmM) on a sparse plane, else 0.
+int metadataBitsOf(const LayerGeometry& geometry);
+
+// Stall schedule from an already computed (stall-free) geometry; see foldStalls in simulate.h.
+Result<std::vector<std::int64_t>> foldStallsOf(const Layer& layer, const ArrayConfig& config, const LayerGeometry& g);
 
 } // namespace optiscope::accelsim

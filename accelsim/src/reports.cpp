@@ -36,9 +36,15 @@ namespace {
     nlohmann::json operandJson(const OperandTraffic& t)
     {
         return { { "bits", t.bits }, { "sramAccesses", t.sramAccesses }, { "sramStartCycle", t.sramStartCycle },
-            { "sramStopCycle", t.sramStopCycle }, { "dramAccesses", t.dramAccesses },
-            { "dramBytes", static_cast<double>(t.dramAccesses) * t.bits / 8.0 }, { "dramStartCycle", t.dramStartCycle },
+            { "sramStopCycle", t.sramStopCycle }, { "dramAccesses", t.dramAccesses }, { "sramBytes", t.sramBytes() },
+            { "dramBytes", t.dramBytes() }, { "dramStartCycle", t.dramStartCycle },
             { "dramStopCycle", t.dramStopCycle } };
+    }
+
+    nlohmann::json operandEnergyJson(const OperandEnergy& e)
+    {
+        return { { "ifmap", e.ifmapPj }, { "filter", e.filterPj }, { "metadata", e.metadataPj },
+            { "ofmap", e.ofmapPj } };
     }
 
 } // namespace
@@ -118,17 +124,22 @@ std::string formatJsonSummary(const SimulationResult& result)
     for (std::size_t i = 0; i < result.layers.size(); ++i) {
         const LayerStats& l = result.layers[i];
         const LayerGeometry& g = l.geometry;
-        layers.push_back({ { "layerId", i }, { "name", l.name }, { "macs", l.macs }, { "totalCycles", l.totalCycles },
-            { "stallCycles", l.stallCycles }, { "overallUtilPct", l.overallUtilPct },
-            { "mappingEfficiencyPct", l.mappingEfficiencyPct }, { "computeUtilPct", l.computeUtilPct },
+        layers.push_back({ { "layerId", i }, { "name", l.name }, { "macs", l.macs },
+            { "macsPerformed", l.macsPerformed }, { "totalCycles", l.totalCycles }, { "stallCycles", l.stallCycles },
+            { "overallUtilPct", l.overallUtilPct }, { "mappingEfficiencyPct", l.mappingEfficiencyPct },
+            { "computeUtilPct", l.computeUtilPct },
             { "geometry",
                 { { "sr", g.sr }, { "sc", g.sc }, { "t", g.t }, { "rowFolds", g.rowFolds }, { "colFolds", g.colFolds },
-                    { "cyclesPerFold", g.cyclesPerFold } } },
-            { "ifmap", operandJson(l.ifmap) }, { "filter", operandJson(l.filter) }, { "ofmap", operandJson(l.ofmap) },
+                    { "cyclesPerFold", g.cyclesPerFold }, { "computeCycles", g.computeCycles }, { "nmN", g.nmN },
+                    { "nmM", g.nmM }, { "kCompressed", g.kCompressed }, { "dualMac", g.dualMac } } },
+            { "metadataBitsPerWeight", l.metadataBitsPerWeight }, { "metadataSramBytes", l.metadataSramBytes },
+            { "metadataDramBytes", l.metadataDramBytes }, { "ifmap", operandJson(l.ifmap) },
+            { "filter", operandJson(l.filter) }, { "ofmap", operandJson(l.ofmap) },
             { "ofmapSramWritesReported", l.ofmapSramWritesReported },
             { "energyPj",
                 { { "mac", l.energy.macPj }, { "sram", l.energy.sramPj }, { "dram", l.energy.dramPj },
-                    { "total", l.energy.totalPj() } } } });
+                    { "total", l.energy.totalPj() }, { "sramByOperand", operandEnergyJson(l.energy.sram) },
+                    { "dramByOperand", operandEnergyJson(l.energy.dram) } } } });
     }
     const nlohmann::json summary = { { "runName", result.runName },
         { "dataflow", std::string(dataflowName(result.dataflow)) }, { "totalCycles", result.totalCycles() },

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <tuple>
 #include <vector>
 
 namespace optiscope::accelsim {
@@ -207,10 +208,14 @@ Result<ArrayConfig> parseScaleSimConfig(std::string_view text, std::string_view 
         }
         *field = static_cast<int>(std::clamp<std::int64_t>(*v, -1, 1024));
     }
-    if (auto v = r.integer(ours, "ScaleSimCompatible", 1); v) {
-        p.scaleSimCompatible = *v != 0;
-    } else {
-        return std::unexpected(v.error());
+    for (auto [key, field, fallback] :
+        { std::tuple<std::string_view, bool*, int> { "ScaleSimCompatible", &p.scaleSimCompatible, 1 },
+            { "SparseWeights", &p.sparseWeights, 0 }, { "DualInt4Macs", &p.dualInt4Macs, 0 } }) {
+        auto v = r.integer(ours, key, fallback);
+        if (!v) {
+            return std::unexpected(v.error());
+        }
+        *field = *v != 0;
     }
     if (const IniValue* clock = r.find(ours, "ClockMhz")) {
         auto v = parseDouble(clock->value);
@@ -254,8 +259,9 @@ std::string formatScaleSimConfig(const ArrayConfig& config)
     out += formatText(
         "[run_presets]\nInterfaceBandwidth = {}\n\n", p.bandwidthMode == BandwidthMode::User ? "USER" : "CALC");
     out += formatText("[optiscope]\nIfmapBits = {}\nFilterBits = {}\nOfmapBits = {}\nClockMhz = {}\n"
-                      "ScaleSimCompatible = {}\n",
-        p.ifmapBits, p.filterBits, p.ofmapBits, p.clockMhz, p.scaleSimCompatible ? 1 : 0);
+                      "ScaleSimCompatible = {}\nSparseWeights = {}\nDualInt4Macs = {}\n",
+        p.ifmapBits, p.filterBits, p.ofmapBits, p.clockMhz, p.scaleSimCompatible ? 1 : 0, p.sparseWeights ? 1 : 0,
+        p.dualInt4Macs ? 1 : 0);
     return out;
 }
 

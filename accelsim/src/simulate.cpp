@@ -22,13 +22,20 @@ Result<LayerStats> analyzeLayer(const Layer& layer, const ArrayConfig& config)
     LayerStats s;
     s.name = layer.name;
     s.geometry = layerGeometry(layer, config);
-    const LayerGeometry& g = s.geometry;
+    auto stalls = foldStallsOf(layer, config, s.geometry);
+    if (!stalls) {
+        return std::unexpected(stalls.error());
+    }
+    LayerGeometry& g = s.geometry;
+    g.stallCycles = std::accumulate(stalls->begin(), stalls->end(), std::int64_t { 0 });
+    g.steppedCycles = g.computeCycles + g.stallCycles;
     s.macs = layer.macs();
+    s.macsPerformed = layer.m * layer.n * (g.dualMac ? g.kDense : g.kCompressed);
     // SCALE-Sim reports the index of the last demand row, one less than the rows it steps (upstream #125).
     s.totalCycles = g.steppedCycles - (compat ? 1 : 0);
-    s.stallCycles = 0;
+    s.stallCycles = g.stallCycles;
     const double pes = static_cast<double>(g.rows * g.cols);
-    s.overallUtilPct = 100.0 * static_cast<double>(s.macs) / (static_cast<double>(s.totalCycles) * pes);
+    s.overallUtilPct = 100.0 * static_cast<double>(s.macsPerformed) / (static_cast<double>(s.totalCycles) * pes);
     // Folds tile Sr x Sc as a grid, so the sum over folds of used PEs is Sr * Sc.
     const double usedPeFolds = static_cast<double>(g.sr) * static_cast<double>(g.sc);
     s.mappingEfficiencyPct = 100.0 * usedPeFolds / (static_cast<double>(g.folds) * pes);
@@ -36,35 +43,43 @@ Result<LayerStats> analyzeLayer(const Layer& layer, const ArrayConfig& config)
     s.computeUtilPct = 100.0 * usedPeFolds * static_cast<double>(g.t)
         / (static_cast<double>(g.folds) * pes * static_cast<double>(utilFoldCycles));
 
-    const SramTotals sram = model.sramTotals(layer.m, layer.n, layer.k, g);
+    const SramTotals sram = model.sramTotals(layer.m, layer.n, g.kCompressed, g);
     s.ifmap.sramAccesses = sram.ifmapReads;
     s.filter.sramAccesses = sram.filterReads;
     s.ofmap.sramAccesses = sram.ofmapWrites;
     s.ofmapSramWritesReported = sram.ofmapWrites + (compat ? g.folds * model.phantomOfmapWritesPerFold(g) : 0);
 
-    // First access in the first fold, last access in the last fold (column fold and row fold both last).
-    const FoldShape first { g.rowsUsed(0), g.colsUsed(0) };
-    const FoldShape last { g.rowsUsed(g.rowFolds - 1), g.colsUsed(g.colFolds - 1) };
-    const std::int64_t lastFoldStart = (g.folds - 1) * g.cyclesPerFold;
+    // First access in the first fold (after its cold-start stall), last access in the last fold (column fold and
+    // row fold both last), which starts after every fold before it and its own stall.
+    const FoldShape first { g.rowsUsed(0), g.colsUsed(0), 0 };
+    const FoldShape last { g.rowsUsed(g.rowFolds - 1), g.colsUsed(g.colFolds - 1), (g.rowFolds - 1) * g.rows };
+    const std::int64_t firstFoldStart = stalls->front();
+    const std::int64_t lastFoldStart
+        = (g.folds - 1) * g.cyclesPerFold + std::accumulate(stalls->begin(), stalls->end() - 1, std::int64_t { 0 });
     for (auto [operand, traffic] : { std::pair { Operand::Ifmap, &s.ifmap }, std::pair { Operand::Filter, &s.filter },
              std::pair { Operand::Ofmap, &s.ofmap } }) {
-        traffic->sramStartCycle = model.window(operand, g, first).first;
+        traffic->sramStartCycle = firstFoldStart + model.window(operand, g, first).first;
         traffic->sramStopCycle = lastFoldStart + model.window(operand, g, last).last;
     }
     s.ifmap.bits = ifmapBitsOf(layer, config);
     s.filter.bits = filterBitsOf(layer, config);
     s.ofmap.bits = config.params().ofmapBits;
     applyDramModel(layer, config, s);
+    s.metadataBitsPerWeight = metadataBitsOf(g);
+    s.metadataSramBytes = ArrayConfig::packedBytes(s.filter.sramAccesses, s.metadataBitsPerWeight);
+    s.metadataDramBytes = ArrayConfig::packedBytes(s.filter.dramAccesses, s.metadataBitsPerWeight);
 
+    // Energy follows bytes, so narrower words are cheaper to move; a MAC costs by its wider operand.
     const EnergyTable& e = config.params().energy;
-    auto bytes = [](std::int64_t words, int bits) { return static_cast<double>(words) * bits / 8.0; };
-    s.energy.macPj = static_cast<double>(s.macs) * e.macPj(std::max(s.ifmap.bits, s.filter.bits));
-    s.energy.sramPj = (bytes(s.ifmap.sramAccesses, s.ifmap.bits) + bytes(s.filter.sramAccesses, s.filter.bits))
-            * e.sramReadPjPerByte
-        + bytes(s.ofmap.sramAccesses, s.ofmap.bits) * e.sramWritePjPerByte;
-    s.energy.dramPj = (bytes(s.ifmap.dramAccesses, s.ifmap.bits) + bytes(s.filter.dramAccesses, s.filter.bits)
-                          + bytes(s.ofmap.dramAccesses, s.ofmap.bits))
-        * e.dramPjPerByte;
+    auto bytes = [](std::int64_t b) { return static_cast<double>(b); };
+    s.energy.macPj = static_cast<double>(s.macsPerformed) * e.macPj(std::max(s.ifmap.bits, s.filter.bits));
+    s.energy.sram
+        = { bytes(s.ifmap.sramBytes()) * e.sramReadPjPerByte, bytes(s.filter.sramBytes()) * e.sramReadPjPerByte,
+              bytes(s.metadataSramBytes) * e.sramReadPjPerByte, bytes(s.ofmap.sramBytes()) * e.sramWritePjPerByte };
+    s.energy.dram = { bytes(s.ifmap.dramBytes()) * e.dramPjPerByte, bytes(s.filter.dramBytes()) * e.dramPjPerByte,
+        bytes(s.metadataDramBytes) * e.dramPjPerByte, bytes(s.ofmap.dramBytes()) * e.dramPjPerByte };
+    s.energy.sramPj = s.energy.sram.totalPj();
+    s.energy.dramPj = s.energy.dram.totalPj();
     return s;
 }
 
@@ -83,6 +98,9 @@ Result<SimulationResult> simulate(const Workload& workload, const ArrayConfig& c
     }
     return result;
 }
+
+std::int64_t OperandTraffic::sramBytes() const { return ArrayConfig::packedBytes(sramAccesses, bits); }
+std::int64_t OperandTraffic::dramBytes() const { return ArrayConfig::packedBytes(dramAccesses, bits); }
 
 std::int64_t SimulationResult::totalCycles() const
 {

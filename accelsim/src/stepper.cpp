@@ -3,6 +3,7 @@
 #include "optiscope/accelsim/stepper.h"
 
 #include "dataflow_model.h"
+#include "memory_model.h"
 #include "optiscope/accelsim/check.h"
 #include "text_util.h"
 
@@ -22,21 +23,55 @@ Result<Stepper> Stepper::create(Workload workload, ArrayConfig config)
 {
     Stepper stepper(std::move(workload), std::move(config));
     stepper.m_layerStart.push_back(0);
+    const bool user = stepper.m_config.params().bandwidthMode == BandwidthMode::User;
     for (const Layer& layer : stepper.m_workload.layers) {
         if (layer.m <= 0 || layer.n <= 0 || layer.k <= 0) {
             return fail(ErrorCode::Shape,
                 formatText(
                     "layer '{}': M, N, K: must be positive, got {}, {}, {}", layer.name, layer.m, layer.n, layer.k));
         }
-        const LayerGeometry g = layerGeometry(layer, stepper.m_config);
+        LayerGeometry g = layerGeometry(layer, stepper.m_config);
+        std::vector<std::int64_t> stalls;
+        std::vector<std::int64_t> foldStart;
+        if (user) {
+            auto schedule = foldStallsOf(layer, stepper.m_config, g);
+            if (!schedule) {
+                return std::unexpected(schedule.error());
+            }
+            stalls = std::move(*schedule);
+            foldStart.reserve(stalls.size());
+            std::int64_t at = 0;
+            for (std::int64_t f = 0; f < g.folds; ++f) {
+                foldStart.push_back(at);
+                at += stalls[static_cast<std::size_t>(f)] + g.cyclesPerFold;
+            }
+            foldStart.push_back(at);
+            g.stallCycles = at + stalls.back() - g.computeCycles;
+            g.steppedCycles = g.computeCycles + g.stallCycles;
+        }
         if (g.steppedCycles > std::numeric_limits<std::int64_t>::max() - stepper.m_layerStart.back()) {
             return fail(ErrorCode::TooLarge, formatText("layer '{}': stepped cycles overflow 64 bits", layer.name));
         }
         stepper.m_geometry.push_back(g);
+        stepper.m_stalls.push_back(std::move(stalls));
+        stepper.m_foldStart.push_back(std::move(foldStart));
         stepper.m_layerStart.push_back(stepper.m_layerStart.back() + g.steppedCycles);
     }
     stepper.locate();
     return stepper;
+}
+
+std::int64_t Stepper::stallBefore(std::size_t layer, std::int64_t fold) const
+{
+    const auto& stalls = m_stalls[layer];
+    return stalls.empty() ? 0 : stalls[static_cast<std::size_t>(fold)];
+}
+
+std::int64_t Stepper::foldSpan(std::size_t layer, std::int64_t fold) const
+{
+    const LayerGeometry& g = m_geometry[layer];
+    const std::int64_t tail = fold == g.folds - 1 ? stallBefore(layer, g.folds) : 0;
+    return stallBefore(layer, fold) + g.cyclesPerFold + tail;
 }
 
 void Stepper::locate()
@@ -47,22 +82,30 @@ void Stepper::locate()
     if (m_layer >= m_geometry.size()) {
         m_layer = m_geometry.size();
         m_fold = 0;
-        m_foldCycle = 0;
+        m_spanCycle = 0;
         return;
     }
     const std::int64_t local = m_cycle - m_layerStart[m_layer];
-    m_fold = local / m_geometry[m_layer].cyclesPerFold;
-    m_foldCycle = local % m_geometry[m_layer].cyclesPerFold;
+    const auto& starts = m_foldStart[m_layer];
+    if (starts.empty()) {
+        m_fold = local / m_geometry[m_layer].cyclesPerFold;
+        m_spanCycle = local % m_geometry[m_layer].cyclesPerFold;
+        return;
+    }
+    // Last fold starting at or before local; the tail belongs to the last fold.
+    const auto fit = std::upper_bound(starts.begin(), starts.end() - 1, local);
+    m_fold = static_cast<std::int64_t>(std::distance(starts.begin(), fit)) - 1;
+    m_spanCycle = local - starts[static_cast<std::size_t>(m_fold)];
 }
 
 void Stepper::step()
 {
     OPTISCOPE_CHECK(!atEnd());
     ++m_cycle;
-    if (++m_foldCycle < m_geometry[m_layer].cyclesPerFold) {
+    if (++m_spanCycle < foldSpan(m_layer, m_fold)) {
         return;
     }
-    m_foldCycle = 0;
+    m_spanCycle = 0;
     if (++m_fold < m_geometry[m_layer].folds) {
         return;
     }
@@ -89,13 +132,17 @@ CycleState Stepper::state() const
     // SCALE-Sim's fold order: column fold outer, row fold inner.
     s.rowFold = m_fold % g.rowFolds;
     s.colFold = m_fold / g.rowFolds;
-    s.foldCycle = m_foldCycle;
+    s.foldCycle = m_spanCycle - stallBefore(m_layer, m_fold);
+    s.stalled = s.foldCycle < 0 || s.foldCycle >= g.cyclesPerFold;
     s.rowsUsed = g.rowsUsed(s.rowFold);
     s.colsUsed = g.colsUsed(s.colFold);
-    const FoldAccess a = m_model->accessAt(g, FoldShape { s.rowsUsed, s.colsUsed }, m_foldCycle);
-    s.ifmapSramReads = a.ifmapReads;
-    s.filterSramReads = a.filterReads;
-    s.ofmapSramWrites = a.ofmapWrites;
+    if (!s.stalled) {
+        const FoldAccess a
+            = m_model->accessAt(g, FoldShape { s.rowsUsed, s.colsUsed, s.rowFold * g.rows }, s.foldCycle);
+        s.ifmapSramReads = a.ifmapReads;
+        s.filterSramReads = a.filterReads;
+        s.ofmapSramWrites = a.ofmapWrites;
+    }
     return s;
 }
 
@@ -104,19 +151,33 @@ PeState Stepper::peState(std::int64_t row, std::int64_t col) const
     OPTISCOPE_CHECK(!atEnd());
     const LayerGeometry& g = m_geometry[m_layer];
     OPTISCOPE_CHECK(row >= 0 && row < g.rows && col >= 0 && col < g.cols);
-    const FoldShape f { g.rowsUsed(m_fold % g.rowFolds), g.colsUsed(m_fold / g.rowFolds) };
-    return m_model->peState(g, f, row, col, m_foldCycle);
+    const std::int64_t rowFold = m_fold % g.rowFolds;
+    const FoldShape f { g.rowsUsed(rowFold), g.colsUsed(m_fold / g.rowFolds), rowFold * g.rows };
+    const std::int64_t foldCycle = m_spanCycle - stallBefore(m_layer, m_fold);
+    if (foldCycle < 0 || foldCycle >= g.cyclesPerFold) {
+        return row < f.rowsUsed && col < f.colsUsed ? PeState::Stalled : PeState::Idle;
+    }
+    return m_model->peState(g, f, row, col, foldCycle);
 }
 
 void Stepper::peStates(std::vector<PeState>& out) const
 {
     OPTISCOPE_CHECK(!atEnd());
     const LayerGeometry& g = m_geometry[m_layer];
-    const FoldShape f { g.rowsUsed(m_fold % g.rowFolds), g.colsUsed(m_fold / g.rowFolds) };
+    const std::int64_t rowFold = m_fold % g.rowFolds;
+    const FoldShape f { g.rowsUsed(rowFold), g.colsUsed(m_fold / g.rowFolds), rowFold * g.rows };
+    const std::int64_t foldCycle = m_spanCycle - stallBefore(m_layer, m_fold);
+    const bool stalled = foldCycle < 0 || foldCycle >= g.cyclesPerFold;
     out.resize(static_cast<std::size_t>(g.rows * g.cols));
     for (std::int64_t r = 0; r < g.rows; ++r) {
         for (std::int64_t c = 0; c < g.cols; ++c) {
-            out[static_cast<std::size_t>(r * g.cols + c)] = m_model->peState(g, f, r, c, m_foldCycle);
+            PeState state = PeState::Idle;
+            if (stalled) {
+                state = r < f.rowsUsed && c < f.colsUsed ? PeState::Stalled : PeState::Idle;
+            } else {
+                state = m_model->peState(g, f, r, c, foldCycle);
+            }
+            out[static_cast<std::size_t>(r * g.cols + c)] = state;
         }
     }
 }
@@ -146,6 +207,7 @@ Result<std::vector<StepperLayerTotals>> Stepper::runToEnd(std::int64_t maxCycles
         const CycleState s = state();
         StepperLayerTotals& t = totals[s.layer];
         ++t.steppedCycles;
+        t.stallCycles += s.stalled ? 1 : 0;
         note(s.ifmapSramReads, s.layerCycle, t.ifmapSramReads, t.ifmapStart, t.ifmapStop);
         note(s.filterSramReads, s.layerCycle, t.filterSramReads, t.filterStart, t.filterStop);
         note(s.ofmapSramWrites, s.layerCycle, t.ofmapSramWrites, t.ofmapStart, t.ofmapStop);

@@ -3,10 +3,40 @@
 // Weight stationary (SCALE-Sim systolic_compute_ws): Sr=K, Sc=N, T=M. A K-chunk x N-chunk weight tile is
 // preloaded over R cycles (bottom row first), then ifmap rows stream in from the left, skewed one cycle per
 // array row; partial sums flow down and leave the bottom edge, skewed one cycle per column.
+// With N:M-sparse weights the rows are compressed weight positions and a row reads the ifmap only when it
+// starts a group (or starts the fold), taking the whole group (simulate.h).
 #include "dataflow_model.h"
+
+#include <numeric>
 
 namespace optiscope::accelsim {
 namespace {
+
+    // Dense K elements one streamed ifmap row reads over all row folds: K plus every group a row-fold boundary
+    // splits, once per split (closed form of the sum over folds of groupReadsInFold).
+    std::int64_t ifmapReadsPerRow(const LayerGeometry& g)
+    {
+        if (!g.sparse()) {
+            return g.kDense;
+        }
+        const std::int64_t boundaries = g.rowFolds - 1;
+        const std::int64_t period = g.nmN / std::gcd(g.rows, std::int64_t { g.nmN }); // boundaries between aligned ones
+        const std::int64_t splits = boundaries - boundaries / period;
+        std::int64_t reads = g.kDense + splits * g.nmM;
+        // The last group may be short (K mod nmM words); correct the boundaries inside it.
+        const std::int64_t lastGroup = (g.kCompressed - 1) / g.nmN;
+        const std::int64_t lastWords = g.kDense - lastGroup * g.nmM;
+        const std::int64_t lastStart = lastGroup * g.nmN;
+        const std::int64_t inside = (g.kCompressed - 1) / g.rows - lastStart / g.rows;
+        return reads + inside * (lastWords - g.nmM);
+    }
+
+    // Last row of the fold that reads the ifmap: the last group start in it, or row 0.
+    std::int64_t lastReadingLane(const LayerGeometry& g, FoldShape f)
+    {
+        const std::int64_t lastStart = (f.rowStart + f.rowsUsed - 1) / g.nmN * g.nmN;
+        return std::max<std::int64_t>(0, lastStart - f.rowStart);
+    }
 
     class WeightStationaryModel final : public DataflowModel {
     public:
@@ -27,17 +57,23 @@ namespace {
         {
             return 2 * r + 2 * c + t - 3;
         }
-        SramTotals sramTotals(std::int64_t m, std::int64_t n, std::int64_t k, const LayerGeometry& g) const override
+        SramTotals sramTotals(std::int64_t m, std::int64_t n, std::int64_t /*k*/, const LayerGeometry& g) const override
         {
-            // Every ifmap element is re-read per column fold; each weight is loaded once; each output column
-            // is written once per row fold (partial sums).
-            return { m * k * g.colFolds, k * n, m * n * g.rowFolds };
+            // Every ifmap element is re-read per column fold (groups split by a row-fold boundary twice); each
+            // weight is loaded once; each output column is written once per row fold (partial sums).
+            return { m * ifmapReadsPerRow(g) * g.colFolds, g.filterWordsK() * n, m * n * g.rowFolds };
         }
         FoldAccess accessAt(const LayerGeometry& g, FoldShape f, std::int64_t t) const override
         {
             FoldAccess a;
-            a.filterReads = preloadRowActive(g.rows, f.rowsUsed, t) ? f.colsUsed : 0;
-            a.ifmapReads = skewedActiveLanes(f.rowsUsed, g.rows, g.t, t);
+            // Array row R-1-t is loaded at cycle t.
+            a.filterReads = preloadRowActive(g.rows, f.rowsUsed, t)
+                ? f.colsUsed * filterWordsOf(g, f.rowStart + g.rows - 1 - t, 1)
+                : 0;
+            const LaneRange lanes = skewedLaneRange(f.rowsUsed, g.rows, g.t, t);
+            a.ifmapReads = lanes.first <= lanes.last
+                ? groupReadsInFold(g, f.rowStart, lanes.last + 1) - groupReadsInFold(g, f.rowStart, lanes.first)
+                : 0;
             a.ofmapWrites = skewedActiveLanes(f.colsUsed, 2 * g.rows - 1, g.t, t);
             return a;
         }
@@ -64,7 +100,7 @@ namespace {
         {
             switch (operand) {
             case Operand::Ifmap:
-                return { g.rows, g.rows + f.rowsUsed + g.t - 2 };
+                return { g.rows, g.rows + lastReadingLane(g, f) + g.t - 1 };
             case Operand::Filter:
                 return { g.rows - f.rowsUsed, g.rows - 1 };
             case Operand::Ofmap:

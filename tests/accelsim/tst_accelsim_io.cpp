@@ -172,6 +172,8 @@ private slots:
         p.bandwidthWordsPerCycle = { 4, 8 };
         p.filterBits = 4;
         p.scaleSimCompatible = false;
+        p.sparseWeights = true;
+        p.dualInt4Macs = true;
         auto config = ArrayConfig::create(p);
         QVERIFY(config);
         const std::filesystem::path path = outputDir() / "trip.cfg";
@@ -191,6 +193,8 @@ private slots:
         QCOMPARE(q.bandwidthWordsPerCycle, p.bandwidthWordsPerCycle);
         QCOMPARE(q.filterBits, 4);
         QCOMPARE(q.scaleSimCompatible, false);
+        QCOMPARE(q.sparseWeights, true);
+        QCOMPARE(q.dualInt4Macs, true);
     }
 
     void topologyAlexNet()

@@ -55,7 +55,10 @@ struct ArrayParams {
     std::int64_t filterOffset = 10000000;
     std::int64_t ofmapOffset = 20000000;
     BandwidthMode bandwidthMode = BandwidthMode::Calc;
-    std::vector<std::int64_t> bandwidthWordsPerCycle; // USER mode: one entry per memory bank (SCALE-Sim Bandwidth)
+    // USER mode: DRAM interface bandwidth in bytes per cycle (SCALE-Sim's words are one byte). Entry 0 serves the
+    // ifmap, entry 1 the filter, entry 2 the ofmap; an operand past the end uses the last entry, so one value
+    // gives every operand its own interface of that width. CALC mode ignores it and never stalls.
+    std::vector<std::int64_t> bandwidthWordsPerCycle;
     double clockMhz = 1000.0;
     // Operand widths; SCALE-Sim's word is one byte. A layer's own widths (from the op trace) override these.
     int ifmapBits = 8;
@@ -65,6 +68,12 @@ struct ArrayParams {
     // #125; OS phantom ofmap writes of R+C per fold, upstream #166; WS/IS compute util over 2R+2C+T-3 cycles).
     // false: the physically right numbers.
     bool scaleSimCompatible = true;
+    // The PE plane skips the zeros of N:M-sparse weights (Fang et al. 2022 style): weights are stored
+    // compressed, nonzeros only, each with a ceil(log2 M)-bit index. Applies to WS and OS; see simulate.h.
+    bool sparseWeights = false;
+    // Each PE multiplies two pairs of operands per cycle when both operands of a layer are at most 4 bits wide
+    // (packed int4 pairs along K, one accumulator). WS and OS, dense layers only; see simulate.h.
+    bool dualInt4Macs = false;
     EnergyTable energy;
 };
 
@@ -80,8 +89,13 @@ public:
     Dataflow dataflow() const { return m_params.dataflow; }
     bool scaleSimCompatible() const { return m_params.scaleSimCompatible; }
 
-    // Words of `bits` that fit in one half (the active buffer) of a scratchpad of `kib` KiB.
+    // Words of `bits` that fit in one half (the active buffer) of a scratchpad of `kib` KiB. Words are packed
+    // bit-tight: int8 one per byte, int4 two per byte, int16 one per two bytes.
     static std::int64_t wordsPerHalf(std::int64_t kib, int bits);
+    // Bytes that `words` packed words of `bits` occupy, rounded up to whole bytes.
+    static std::int64_t packedBytes(std::int64_t words, int bits);
+    // USER-mode DRAM bandwidth of an operand (0 ifmap, 1 filter, 2 ofmap) in bytes per cycle; 0 in CALC mode.
+    std::int64_t dramBytesPerCycle(int operand) const;
 
 private:
     explicit ArrayConfig(ArrayParams params)

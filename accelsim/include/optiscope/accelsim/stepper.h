@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // SPDX-FileCopyrightText: Optiscope developers
 #pragma once
-// Cycle stepper: walks a workload one cycle at a time through the same stall-free model as analytic mode and
-// exposes each PE's state and each SRAM's traffic in the current cycle. Every position is computed in closed
-// form from (layer, fold, cycle in fold), so seek() to any cycle is O(log layers) and stepping is deterministic.
+// Cycle stepper: walks a workload one cycle at a time through the same model as analytic mode and exposes each
+// PE's state and each SRAM's traffic in the current cycle. Every position is computed in closed form from
+// (layer, fold, cycle in fold), so seek() to any cycle is O(log layers + log folds) and stepping is
+// deterministic. In USER bandwidth mode each fold starts with its DRAM stall cycles (simulate.h) and the last
+// fold of a layer ends with the write-back tail; the stepper keeps each layer's fold start cycles for that.
 // Not thread-safe; copy it to step in several threads.
 #include "optiscope/accelsim/array_config.h"
 #include "optiscope/accelsim/pe_state.h"
@@ -24,7 +26,10 @@ struct CycleState {
     std::int64_t fold = 0;
     std::int64_t rowFold = 0;
     std::int64_t colFold = 0;
+    // Cycle of the fold's compute phase, [0, cyclesPerFold); negative while the fold waits for its operands,
+    // >= cyclesPerFold in the layer's write-back tail.
     std::int64_t foldCycle = 0;
+    bool stalled = false; // waiting on DRAM: no SRAM access, the fold's PEs are Stalled
     std::int64_t rowsUsed = 0;
     std::int64_t colsUsed = 0;
     std::int64_t ifmapSramReads = 0; // words this cycle
@@ -36,6 +41,7 @@ struct CycleState {
 struct StepperLayerTotals {
     std::int64_t steppedCycles = 0;
     std::int64_t reportedCycles = 0; // same convention as LayerStats::totalCycles
+    std::int64_t stallCycles = 0; // cycles with CycleState::stalled
     std::int64_t ifmapSramReads = 0;
     std::int64_t filterSramReads = 0;
     std::int64_t ofmapSramWrites = 0;
@@ -78,16 +84,22 @@ public:
 private:
     Stepper(Workload workload, ArrayConfig config);
     void locate();
+    std::int64_t stallBefore(std::size_t layer, std::int64_t fold) const;
+    std::int64_t foldSpan(std::size_t layer, std::int64_t fold) const; // stall + compute (+ tail for the last)
 
     Workload m_workload;
     ArrayConfig m_config;
     const DataflowModel* m_model = nullptr;
     std::vector<LayerGeometry> m_geometry;
     std::vector<std::int64_t> m_layerStart; // prefix sums of steppedCycles; back() is the total
+    // Per layer, USER bandwidth only (else empty): stall before each fold and the tail (folds + 1 entries), and
+    // the layer-local cycle each fold's stall begins (folds + 1 entries, the last is the tail's start).
+    std::vector<std::vector<std::int64_t>> m_stalls;
+    std::vector<std::vector<std::int64_t>> m_foldStart;
     std::int64_t m_cycle = 0;
     std::size_t m_layer = 0;
     std::int64_t m_fold = 0;
-    std::int64_t m_foldCycle = 0;
+    std::int64_t m_spanCycle = 0; // cycle within foldSpan(m_layer, m_fold)
 };
 
 } // namespace optiscope::accelsim
