@@ -6,6 +6,7 @@
 #include "optiscope/core/check.h"
 
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <deque>
 #include <unordered_map>
@@ -180,6 +181,15 @@ namespace {
                 model->m_converted.push_back(toFloat32(*view));
                 OPTISCOPE_CHECK(static_cast<std::int64_t>(model->m_converted.back().size()) == view->elementCount());
                 weight.data = model->m_converted.back().data();
+            }
+            // A NaN or Inf weight poisons every logit downstream; refuse it here, where the tensor can be named.
+            const std::int64_t count = view->elementCount();
+            for (std::int64_t i = 0; i < count; ++i) {
+                if (!std::isfinite(weight.data[i])) {
+                    return fail(ErrorCode::Format,
+                        file + ": tensor '" + view->name + "' element " + std::to_string(i) + " is "
+                            + (std::isnan(weight.data[i]) ? "NaN" : "infinite"));
+                }
             }
             model->m_weights.emplace(spec.name, std::move(weight));
             if (progress) {

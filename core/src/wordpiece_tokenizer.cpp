@@ -350,6 +350,12 @@ Result<std::unique_ptr<Tokenizer>> loadWordPieceTokenizer(
         const std::size_t first = line.find_first_not_of(kSpace);
         line = first == std::string_view::npos ? std::string_view()
                                                : line.substr(first, line.find_last_not_of(kSpace) - first + 1);
+        // BERT's load_vocab opens the file as UTF-8 and fails on a bad byte; a token we could never match
+        // (input text is sanitized to valid UTF-8) would only hide a damaged file.
+        if (!unicode::isValidUtf8(line)) {
+            return fail(ErrorCode::Tokenizer,
+                vocabTxt.filename().string() + ": line " + std::to_string(vocab.size() + 1) + ": invalid UTF-8");
+        }
         vocab.emplace_back(line);
         pos = end + 1;
     }
