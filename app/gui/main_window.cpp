@@ -4,6 +4,7 @@
 
 #include "attention_bars_view.h"
 #include "attention_heatmap_view.h"
+#include "compression_panel.h"
 #include "head_grid_view.h"
 #include "input_panel.h"
 #include "model_stats.h"
@@ -40,7 +41,7 @@ static void initResources()
 
 namespace optiscope::gui {
 namespace {
-    constexpr int kStateVersion = 1;
+    constexpr int kStateVersion = 2; // 2: Compression dock tabbed with the 3D view
 
     QString droppedFolder(const QMimeData* mime)
     {
@@ -65,6 +66,7 @@ MainWindow::MainWindow(QWidget* parent)
     m_heatmap = new widgets::AttentionHeatmapView(this);
     setCentralWidget(m_heatmap);
     createDocks();
+    createCompressionDock();
     createMenus();
     createStatusBar();
 
@@ -158,6 +160,49 @@ void MainWindow::createDocks()
     });
 }
 
+void MainWindow::createCompressionDock()
+{
+    auto* dock = new QDockWidget(tr("Compression"), this);
+    dock->setObjectName(QStringLiteral("compressionDock"));
+    m_compression = new CompressionPanel(dock);
+    m_compression->setTokenSource([this] { return currentTokens(); });
+    dock->setWidget(m_compression);
+    addDockWidget(Qt::RightDockWidgetArea, dock);
+    // Sharing the right column with the 3D view leaves neither enough height: tabs instead.
+    if (auto* bars = findChild<QDockWidget*>(QStringLiteral("barsDock"))) {
+        tabifyDockWidget(bars, dock);
+        dock->raise();
+    }
+    connect(m_compression, &CompressionPanel::errorOccurred, this, &MainWindow::showError);
+    // A new input changes the metrics too (perplexity and KL are measured on it).
+    connect(m_input, &InputPanel::runRequested, m_compression, &CompressionPanel::reapply);
+    // The attention views follow the compressed model: re-run the shown input on it.
+    connect(m_compression, &CompressionPanel::compressedModelReady, this,
+        [this](const std::shared_ptr<const core::Model>& model) {
+            m_runner->setRunModel(model);
+            if (m_lastRun) {
+                runCurrentInput();
+            }
+        });
+}
+
+std::vector<std::int32_t> MainWindow::currentTokens() const
+{
+    const auto& loaded = m_runner->model();
+    auto request = m_input->request();
+    if (!loaded || !request) {
+        return {};
+    }
+    if (request->kind == RunRequest::Kind::TokenIds) {
+        return request->tokenIds;
+    }
+    if (request->kind == RunRequest::Kind::Text) {
+        auto input = core::textInput(*loaded->model, request->text.toStdString());
+        return input ? input->tokenIds : std::vector<std::int32_t> {};
+    }
+    return {};
+}
+
 void MainWindow::createMenus()
 {
     QMenu* file = menuBar()->addMenu(tr("&File"));
@@ -168,9 +213,16 @@ void MainWindow::createMenus()
     connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
     rebuildRecentMenu();
     file->addSeparator();
+    file->addAction(tr("Open Re&cipe\u2026"), m_compression, &CompressionPanel::chooseAndOpenRecipe);
+    file->addAction(tr("&Save Recipe\u2026"), m_compression, &CompressionPanel::chooseAndSaveRecipe);
+    file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
     quit->setMenuRole(QAction::QuitRole);
+
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(m_compression->undoAction());
+    edit->addAction(m_compression->redoAction());
 
     QMenu* model = menuBar()->addMenu(tr("&Model"));
     QAction* run = model->addAction(style()->standardIcon(QStyle::SP_MediaPlay), tr("&Run"), this,
@@ -314,6 +366,7 @@ void MainWindow::onModelLoaded(const std::shared_ptr<const ModelSnapshot>& model
     m_headSpin->setRange(0, std::max(0, config.heads - 1));
     selectHead(0, 0);
     m_input->setModel(model->model.get());
+    m_compression->setModel(model->model);
     m_modelLabel->setText(formatModelStats(*model->model, model->fileBytes));
     m_runLabel->clear();
     setWindowTitle(QStringLiteral("%1 \u2014 Optiscope").arg(QFileInfo(model->folder).fileName()));
@@ -332,6 +385,9 @@ void MainWindow::onRunFinished(const std::shared_ptr<const RunSnapshot>& snapsho
     m_runLabel->setText(tr("Last run: %1 tokens, %2 ms")
                             .arg(snapshot->result.tokens)
                             .arg(snapshot->result.elapsedMs, 0, 'f', 1));
+    if (m_runner->model() && snapshot->model != m_runner->model()->model) {
+        m_runLabel->setText(m_runLabel->text() + tr(" \u00b7 compressed model"));
+    }
     emit runDisplayed();
 }
 

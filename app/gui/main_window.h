@@ -22,6 +22,7 @@ class HeadGridView;
 
 namespace optiscope::gui {
 
+class CompressionPanel;
 class InputPanel;
 class Runner;
 
@@ -38,6 +39,7 @@ public:
 
     Runner* runner() const { return m_runner; }
     InputPanel* inputPanel() const { return m_input; }
+    CompressionPanel* compressionPanel() const { return m_compression; }
     widgets::AttentionHeatmapView* heatmapView() const { return m_heatmap; }
     widgets::HeadGridView* headGridView() const { return m_grid; }
     widgets::AttentionBarsView* barsView() const { return m_bars; }
@@ -58,6 +60,8 @@ protected:
 private:
     void createMenus();
     void createDocks();
+    void createCompressionDock();
+    std::vector<std::int32_t> currentTokens() const;
     void createStatusBar();
     void rebuildRecentMenu();
     void chooseModelFolder();
@@ -69,6 +73,7 @@ private:
 
     Runner* m_runner = nullptr;
     InputPanel* m_input = nullptr;
+    CompressionPanel* m_compression = nullptr;
     widgets::AttentionHeatmapView* m_heatmap = nullptr;
     widgets::HeadGridView* m_grid = nullptr;
     widgets::AttentionBarsView* m_bars = nullptr;

@@ -94,6 +94,7 @@ Runner::Runner(QObject* parent)
         [this](std::uint64_t generation, std::shared_ptr<const ModelSnapshot> model) {
             if (generation == m_generation) {
                 m_model = model;
+                m_runModel.reset();
                 finishJob(generation);
                 emit modelLoaded(model);
             }
@@ -200,6 +201,11 @@ void Runner::run(RunRequest request)
     if (!model) {
         emit jobFailed(generation, tr("No model is loaded: open a model folder first (File \u25b8 Open)."), false);
         return;
+    }
+    if (m_runModel) {
+        auto replaced = std::make_shared<ModelSnapshot>(*model);
+        replaced->model = m_runModel;
+        model = std::move(replaced);
     }
     auto cancel = m_cancel;
     m_pool.start([this, generation, cancel, model, request = std::move(request)] {

@@ -25,6 +25,9 @@ public:
     void loadModel(const QString& folder);
     // Runs on the current model; fails with a message if none is loaded.
     void run(RunRequest request);
+    // Later runs use this model (e.g. a compressed one built on the loaded model) instead of the
+    // loaded one; nullptr goes back to the loaded model. Loading a model resets it.
+    void setRunModel(std::shared_ptr<const core::Model> model) { m_runModel = std::move(model); }
     // Cancels the current job; it ends with cancelled().
     void cancel();
 
@@ -53,6 +56,7 @@ private:
     std::uint64_t m_generation = 0; // GUI thread only
     std::shared_ptr<core::CancelToken> m_cancel;
     std::shared_ptr<const ModelSnapshot> m_model;
+    std::shared_ptr<const core::Model> m_runModel;
     bool m_busy = false;
 };
 

@@ -3,3 +3,4 @@
 # The real main window under Xvfb (scripts/test.sh runs ctest inside xvfb-run): OpenGL/VTK included.
 optiscope_add_tests(gui gui optiscope::gui)
 vtk_module_autoinit(TARGETS tst_main_window MODULES ${VTK_LIBRARIES})
+vtk_module_autoinit(TARGETS tst_compression_panel MODULES ${VTK_LIBRARIES})

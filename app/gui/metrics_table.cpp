@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: Apache-2.0
+// SPDX-FileCopyrightText: Optiscope developers
+#include "metrics_table.h"
+
+#include <QHeaderView>
+#include <QLocale>
+
+#include <array>
+#include <cmath>
+#include <limits>
+
+namespace optiscope::gui {
+namespace {
+    constexpr int kValueRole = Qt::UserRole + 1;
+    constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
+
+    std::array<double, MetricsTable::RowCount> values(const core::CompressionMetrics& m, bool baseline)
+    {
+        return { baseline ? m.basePerplexity : m.compressedPerplexity, baseline ? 0.0 : m.klMean,
+            baseline ? 1.0 : m.top1Agreement, static_cast<double>(m.parameters), static_cast<double>(m.nonzeros),
+            static_cast<double>(m.bytesDense), static_cast<double>(m.bytesSparse), static_cast<double>(m.macsDense),
+            m.macsEffective };
+    }
+
+    QString format(int row, double value)
+    {
+        if (std::isnan(value)) {
+            return QStringLiteral("\u2014");
+        }
+        const QLocale locale;
+        switch (row) {
+        case MetricsTable::Perplexity:
+            return locale.toString(value, 'f', 3);
+        case MetricsTable::Kl:
+            return locale.toString(value, 'g', 4);
+        case MetricsTable::Top1:
+            return QStringLiteral("%1 %").arg(locale.toString(value * 100.0, 'f', 1));
+        case MetricsTable::BytesDense:
+        case MetricsTable::BytesSparse:
+            return locale.formattedDataSize(static_cast<qint64>(value), 2, QLocale::DataSizeTraditionalFormat);
+        default:
+            return locale.toString(static_cast<qlonglong>(std::llround(value)));
+        }
+    }
+}
+
+MetricsTable::MetricsTable(QWidget* parent)
+    : QTableWidget(RowCount, ColumnCount, parent)
+{
+    setObjectName(QStringLiteral("compressionMetrics"));
+    setHorizontalHeaderLabels({ tr("Baseline"), tr("Current"), tr("Change") });
+    setVerticalHeaderLabels({ tr("Perplexity"), tr("KL (nats/token)"), tr("Top-1 agreement"), tr("Parameters"),
+        tr("Nonzeros"), tr("Bytes (dense)"), tr("Bytes (sparse)"), tr("MACs (dense)"), tr("MACs (effective)") });
+    const QStringList tips = { tr("exp(mean negative log-likelihood) of the next token on the current input."),
+        tr("Mean KL divergence from the base model's next-token distribution to the compressed one's."),
+        tr("Fraction of positions where both models predict the same top token."),
+        tr("Every stored tensor, biases and norms included."), tr("Stored values that are not zero."),
+        tr("Storage with zeros kept in place, at each tensor's bit width, plus quantization scales."),
+        tr("As dense, but pruned tensors store only kept values plus a 1-bit mask."),
+        tr("Multiply-accumulates of every GEMM for one window of the input."),
+        tr("Dense MACs with each weight GEMM scaled by the fraction of weights kept.") };
+    for (int row = 0; row < RowCount; ++row) {
+        verticalHeaderItem(row)->setToolTip(tips.at(row));
+        for (int column = 0; column < ColumnCount; ++column) {
+            auto* item = new QTableWidgetItem;
+            item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
+            item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            setItem(row, column, item);
+        }
+    }
+    setEditTriggers(NoEditTriggers);
+    horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    setSizeAdjustPolicy(AdjustToContents);
+    setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Maximum);
+    clearMetrics();
+}
+
+void MetricsTable::clearMetrics(const QString& note) { setMetrics(std::nullopt, std::nullopt, note); }
+
+void MetricsTable::setMetrics(const std::optional<core::CompressionMetrics>& baseline,
+    const std::optional<core::CompressionMetrics>& current, const QString& note)
+{
+    std::array<double, RowCount> base;
+    std::array<double, RowCount> now;
+    base.fill(kNan);
+    now.fill(kNan);
+    if (baseline) {
+        base = values(*baseline, true);
+    }
+    if (current) {
+        now = values(*current, false);
+    }
+    for (int row = 0; row < RowCount; ++row) {
+        const double b = base.at(row);
+        const double c = now.at(row);
+        const std::array<double, ColumnCount> cells = { b, c, c - b };
+        for (int column = 0; column < ColumnCount; ++column) {
+            QTableWidgetItem* cell = item(row, column);
+            const double v = cells.at(column);
+            cell->setData(kValueRole, v);
+            if (column == Change && !std::isnan(v)) {
+                // Relative change reads best for sizes; perplexity/KL/agreement as absolute deltas.
+                // agreement as percentage points.
+                const QString sign = v >= 0 ? QStringLiteral("+") : QString();
+                if (row >= Parameters && b != 0) {
+                    cell->setText(QStringLiteral("%1%2 %").arg(sign).arg(100.0 * v / b, 0, 'f', 1));
+                } else if (row == Top1) {
+                    cell->setText(tr("%1%2 pp").arg(sign).arg(100.0 * v, 0, 'f', 1));
+                } else {
+                    cell->setText(QStringLiteral("%1%2").arg(sign).arg(v, 0, 'g', 4));
+                }
+            } else {
+                cell->setText(format(row, v));
+            }
+            cell->setToolTip(note);
+        }
+    }
+}
+
+double MetricsTable::value(Row row, Column column) const
+{
+    const QVariant v = item(row, column)->data(kValueRole);
+    return v.isValid() ? v.toDouble() : kNan;
+}
+
+} // namespace optiscope::gui

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: Apache-2.0
+// SPDX-FileCopyrightText: Optiscope developers
+#include "recipe_commands.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QStringList>
+
+namespace optiscope::gui {
+namespace {
+    QString tr(const char* text) { return QCoreApplication::translate("RecipeCommands", text); }
+
+    QString joined(const QJsonValue& value)
+    {
+        if (value.isString()) {
+            return value.toString();
+        }
+        QStringList parts;
+        for (const QJsonValue& item : value.toArray()) {
+            parts << item.toString();
+        }
+        return parts.join(QStringLiteral(", "));
+    }
+
+    QString percent(double ratio) { return QStringLiteral("%1 %").arg(ratio * 100.0, 0, 'g', 3); }
+}
+
+void RecipeDocument::setSteps(QList<QJsonObject> steps)
+{
+    m_steps = std::move(steps);
+    emit changed();
+}
+
+void RecipeDocument::insertStep(int index, const QJsonObject& step)
+{
+    m_steps.insert(index, step);
+    emit changed();
+}
+
+void RecipeDocument::removeStep(int index)
+{
+    m_steps.removeAt(index);
+    emit changed();
+}
+
+QByteArray RecipeDocument::toJson() const
+{
+    QJsonArray steps;
+    for (const QJsonObject& step : m_steps) {
+        steps.append(step);
+    }
+    QJsonObject root;
+    root.insert(QStringLiteral("schema"), 1);
+    root.insert(QStringLiteral("steps"), steps);
+    return QJsonDocument(root).toJson(QJsonDocument::Indented);
+}
+
+QString stepSummary(const QJsonObject& step)
+{
+    const QString type = step.value(QStringLiteral("type")).toString();
+    const QString targets = joined(step.value(QStringLiteral("targets")));
+    QString what;
+    if (type == QLatin1String("prune")) {
+        const QString pattern = step.value(QStringLiteral("pattern")).toString(QStringLiteral("unstructured"));
+        const double ratio = step.value(QStringLiteral("ratio")).toDouble();
+        if (pattern == QLatin1String("n:m")) {
+            what = tr("Prune %1:%2")
+                       .arg(step.value(QStringLiteral("n")).toInt())
+                       .arg(step.value(QStringLiteral("m")).toInt());
+        } else if (pattern == QLatin1String("block")) {
+            const QJsonArray block = step.value(QStringLiteral("block")).toArray();
+            what = tr("Prune %1 in %2\u00d7%3 blocks")
+                       .arg(percent(ratio))
+                       .arg(block.at(0).toInt())
+                       .arg(block.at(1).toInt());
+        } else {
+            what = tr("Prune %1 %2")
+                       .arg(percent(ratio),
+                           step.value(QStringLiteral("saliency")).toString(QStringLiteral("magnitude")));
+        }
+    } else if (type == QLatin1String("prune_heads")) {
+        QStringList heads;
+        for (const QJsonValue& pair : step.value(QStringLiteral("heads")).toArray()) {
+            heads << QStringLiteral("L%1H%2").arg(pair.toArray().at(0).toInt()).arg(pair.toArray().at(1).toInt());
+        }
+        return tr("Prune heads %1").arg(heads.join(QStringLiteral(" ")));
+    } else if (type == QLatin1String("quantize")) {
+        const QString format = step.value(QStringLiteral("format")).toString(QStringLiteral("int"));
+        if (format == QLatin1String("int")) {
+            QString granularity = step.value(QStringLiteral("granularity")).toString(QStringLiteral("per_tensor"));
+            if (granularity == QLatin1String("group")) {
+                granularity = tr("groups of %1").arg(step.value(QStringLiteral("group_size")).toInt());
+            } else {
+                granularity.replace(QLatin1Char('_'), QLatin1Char(' '));
+            }
+            what = tr("Quantize int%1 %2").arg(step.value(QStringLiteral("bits")).toInt()).arg(granularity);
+        } else {
+            what = tr("Cast to %1").arg(format.toUpper());
+        }
+    } else {
+        what = type;
+    }
+    return QStringLiteral("%1 \u2014 %2").arg(what, targets);
+}
+
+AddStepCommand::AddStepCommand(RecipeDocument* document, QJsonObject step)
+    : m_document(document)
+    , m_step(std::move(step))
+    , m_index(static_cast<int>(document->steps().size()))
+{
+    setText(tr("Add step: %1").arg(stepSummary(m_step)));
+}
+
+void AddStepCommand::redo() { m_document->insertStep(m_index, m_step); }
+
+void AddStepCommand::undo() { m_document->removeStep(m_index); }
+
+RemoveStepCommand::RemoveStepCommand(RecipeDocument* document, int index)
+    : m_document(document)
+    , m_step(document->steps().at(index))
+    , m_index(index)
+{
+    setText(tr("Remove step: %1").arg(stepSummary(m_step)));
+}
+
+void RemoveStepCommand::redo() { m_document->removeStep(m_index); }
+
+void RemoveStepCommand::undo() { m_document->insertStep(m_index, m_step); }
+
+ReplaceRecipeCommand::ReplaceRecipeCommand(RecipeDocument* document, QList<QJsonObject> steps, const QString& fileName)
+    : m_document(document)
+    , m_before(document->steps())
+    , m_after(std::move(steps))
+{
+    setText(tr("Open recipe %1").arg(fileName));
+}
+
+void ReplaceRecipeCommand::redo() { m_document->setSteps(m_after); }
+
+void ReplaceRecipeCommand::undo() { m_document->setSteps(m_before); }
+
+} // namespace optiscope::gui

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: Apache-2.0
+// SPDX-FileCopyrightText: Optiscope developers
+#include "compression_panel.h"
+#include "gl_support.h"
+#include "input_panel.h"
+#include "main_window.h"
+#include "metrics_table.h"
+#include "recipe_commands.h"
+#include "runner.h"
+#include "step_editor.h"
+
+#include "optiscope/core/compression/compressed_model.h"
+#include "optiscope/core/compression/recipe.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QComboBox>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSlider>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+#include <QUndoStack>
+
+#include <cmath>
+
+using namespace optiscope;
+
+namespace {
+constexpr int kTimeoutMs = 120'000;
+constexpr double kMaxIdentityKl = 1e-9; // the identity model is the base model: KL exactly 0 up to rounding
+constexpr double kMaxHalfNonzerosError = 0.01; // of the selected elements (rounding per tensor, exact zeros)
+constexpr double kMinPerplexityChange = 1e-4; // relative; pruning half the weights changes far more
+// Re-evaluating the same model: float32 sums in a different (parallel) order differ in the last bits.
+constexpr double kMaxReevaluationDiff = 1e-6; // relative
+constexpr double kPruneRatio = 0.5;
+
+const QString kSampleModel = QStringLiteral(OPTISCOPE_SAMPLES_DIR "/tiny-gpt2");
+const QString kText = QStringLiteral("The quick brown fox jumps over the lazy dog, and the dog sleeps.");
+
+QString outputPath(const QString& name)
+{
+    QDir().mkpath(QStringLiteral(OPTISCOPE_TEST_OUTPUT_DIR));
+    return QStringLiteral(OPTISCOPE_TEST_OUTPUT_DIR "/") + name;
+}
+
+// Independent of the glob code: GPT-2 block matrices are "h.<layer>.<...>.weight" with rank >= 2.
+std::int64_t blockMatrixElements(const core::Model& model)
+{
+    static const QRegularExpression name(QStringLiteral("^(transformer\\.)?h\\.\\d+\\..*\\.weight$"));
+    std::int64_t total = 0;
+    for (const core::TensorInfo& info : model.tensorInfos()) {
+        if (info.shape.size() >= 2 && name.match(QString::fromStdString(info.name)).hasMatch()) {
+            std::int64_t elements = 1;
+            for (std::int64_t d : info.shape) {
+                elements *= d;
+            }
+            total += elements;
+        }
+    }
+    return total;
+}
+
+QString takeMessageBox(int timeoutMs)
+{
+    QElapsedTimer timer;
+    timer.start();
+    while (timer.elapsed() < timeoutMs) {
+        for (QWidget* widget : QApplication::topLevelWidgets()) {
+            auto* box = qobject_cast<QMessageBox*>(widget);
+            if (box && box->isVisible()) {
+                const QString text = box->text();
+                box->close();
+                return text;
+            }
+        }
+        QTest::qWait(20);
+    }
+    return {};
+}
+}
+
+class TestCompressionPanel : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void pruneUndoRedoAndRecipeRoundTrip();
+    void unmatchedTargetShowsErrorAndKeepsRecipe();
+
+private:
+    void waitMetrics(QSignalSpy& spy);
+    double cell(gui::MetricsTable::Row row, gui::MetricsTable::Column column) const
+    {
+        return m_window->compressionPanel()->metricsTable()->value(row, column);
+    }
+
+    std::unique_ptr<gui::MainWindow> m_window;
+};
+
+void TestCompressionPanel::initTestCase()
+{
+    QSettings().clear();
+    QVERIFY2(QFile::exists(kSampleModel + QStringLiteral("/model.safetensors")), qPrintable(kSampleModel));
+}
+
+void TestCompressionPanel::init()
+{
+    m_window = std::make_unique<gui::MainWindow>();
+    m_window->resize(1500, 950);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    m_window->inputPanel()->textEdit()->setPlainText(kText);
+    QSignalSpy metrics(m_window->compressionPanel(), &gui::CompressionPanel::metricsUpdated);
+    m_window->openModelFolder(kSampleModel);
+    waitMetrics(metrics); // the baseline, applied on load with the empty recipe
+}
+
+void TestCompressionPanel::cleanup() { m_window.reset(); }
+
+void TestCompressionPanel::waitMetrics(QSignalSpy& spy)
+{
+    QVERIFY(spy.wait(kTimeoutMs) || !spy.isEmpty());
+    // Further results may be queued behind (a superseded run ends silently): let them land.
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->compressionPanel()->runner()->isBusy(), kTimeoutMs);
+}
+
+void TestCompressionPanel::pruneUndoRedoAndRecipeRoundTrip()
+{
+    using MT = gui::MetricsTable;
+    gui::CompressionPanel* panel = m_window->compressionPanel();
+    QSignalSpy metrics(panel, &gui::CompressionPanel::metricsUpdated);
+    QSignalSpy displayed(m_window.get(), &gui::MainWindow::runDisplayed);
+
+    // Baseline: both columns the loaded model.
+    const double basePerplexity = cell(MT::Perplexity, MT::Baseline);
+    QVERIFY(std::isfinite(basePerplexity) && basePerplexity > 1.0);
+    QVERIFY(std::abs(cell(MT::Kl, MT::Current)) <= kMaxIdentityKl);
+    QCOMPARE(cell(MT::Nonzeros, MT::Current), cell(MT::Nonzeros, MT::Baseline));
+
+    m_window->runCurrentInput();
+    QVERIFY(displayed.wait(kTimeoutMs));
+    const auto baseRun = m_window->lastRun();
+    QVERIFY(!dynamic_cast<const core::CompressedModel*>(baseRun->model.get()));
+
+    // 50 % magnitude pruning of the block matrices, through the widgets.
+    gui::StepEditor* editor = panel->stepEditor();
+    editor->techniqueCombo()->setCurrentIndex(gui::StepEditor::PruneMagnitude);
+    editor->sparsitySlider()->setValue(static_cast<int>(kPruneRatio * 100));
+    QCOMPARE(editor->targetsEdit()->text(), QStringLiteral("h.*.weight"));
+    metrics.clear();
+    displayed.clear();
+    QTest::mouseClick(panel->findChild<QPushButton*>(QStringLiteral("addStepButton")), Qt::LeftButton);
+    waitMetrics(metrics);
+    QCOMPARE(panel->recipeList()->count(), 1);
+    QVERIFY2(panel->recipeList()->item(0)->text().contains(QStringLiteral("50 %")),
+        qPrintable(panel->recipeList()->item(0)->text()));
+
+    const auto base = m_window->runner()->model()->model;
+    const double selected = static_cast<double>(blockMatrixElements(*base));
+    QVERIFY(selected > 0);
+    const double removed = cell(MT::Nonzeros, MT::Baseline) - cell(MT::Nonzeros, MT::Current);
+    QVERIFY2(std::abs(removed - kPruneRatio * selected) <= kMaxHalfNonzerosError * selected,
+        qPrintable(QStringLiteral("removed %1 of %2 selected").arg(removed).arg(selected)));
+    const double pruneKl = cell(MT::Kl, MT::Current);
+    const double prunePerplexity = cell(MT::Perplexity, MT::Current);
+    QVERIFY2(pruneKl > 0, qPrintable(QString::number(pruneKl)));
+    QVERIFY(std::abs(prunePerplexity - basePerplexity) > kMinPerplexityChange * basePerplexity);
+    QCOMPARE(cell(MT::Perplexity, MT::Baseline), basePerplexity);
+    QVERIFY(cell(MT::Top1, MT::Current) <= 1.0);
+    QVERIFY(cell(MT::MacsEffective, MT::Current) < cell(MT::MacsEffective, MT::Baseline));
+    QCOMPARE(cell(MT::Parameters, MT::Current), cell(MT::Parameters, MT::Baseline));
+
+    // The attention views re-ran on the compressed model.
+    QTRY_VERIFY_WITH_TIMEOUT(!displayed.isEmpty() && !m_window->runner()->isBusy(), kTimeoutMs);
+    const auto prunedRun = m_window->lastRun();
+    QVERIFY(dynamic_cast<const core::CompressedModel*>(prunedRun->model.get()));
+    QCOMPARE(prunedRun->attention->values.size(), baseRun->attention->values.size());
+    QVERIFY(prunedRun->attention->values != baseRun->attention->values);
+
+    QTest::qWait(100); // let the status bar lay out its new text before the screenshot
+    QVERIFY(m_window->grab().save(outputPath(QStringLiteral("compression_panel.png"))));
+
+    // Undo: back to the baseline values exactly.
+    metrics.clear();
+    displayed.clear();
+    panel->undoAction()->trigger();
+    waitMetrics(metrics);
+    QCOMPARE(panel->recipeList()->count(), 0);
+    QVERIFY(std::abs(cell(MT::Kl, MT::Current)) <= kMaxIdentityKl);
+    QVERIFY(std::abs(cell(MT::Perplexity, MT::Current) - basePerplexity) <= kMaxReevaluationDiff * basePerplexity);
+    QCOMPARE(cell(MT::Nonzeros, MT::Current), cell(MT::Nonzeros, MT::Baseline));
+    QCOMPARE(cell(MT::Top1, MT::Current), 1.0);
+    QTRY_VERIFY_WITH_TIMEOUT(!displayed.isEmpty() && !m_window->runner()->isBusy(), kTimeoutMs);
+    QCOMPARE(m_window->lastRun()->model, base);
+
+    // Redo through the Edit menu shortcut: the same pruned model again.
+    metrics.clear();
+    m_window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    QTest::keyClick(m_window.get(), Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier);
+    waitMetrics(metrics);
+    QCOMPARE(panel->recipeList()->count(), 1);
+    QVERIFY(std::abs(cell(MT::Kl, MT::Current) - pruneKl) <= kMaxReevaluationDiff * pruneKl);
+    QVERIFY(std::abs(cell(MT::Perplexity, MT::Current) - prunePerplexity) <= kMaxReevaluationDiff * prunePerplexity);
+
+    // Save, change the recipe, reopen: the saved recipe and its metrics come back.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("half.json"));
+    QVERIFY(panel->saveRecipe(path));
+    auto saved = core::loadRecipe(std::filesystem::path(path.toStdString()));
+    QVERIFY2(saved.has_value(), saved ? "" : saved.error().message.c_str());
+    QCOMPARE(saved->steps.size(), std::size_t { 1 });
+    QCOMPARE(saved->steps[0].ratio, kPruneRatio);
+    QCOMPARE(saved->steps[0].pattern, core::PrunePattern::Unstructured);
+
+    editor->techniqueCombo()->setCurrentIndex(gui::StepEditor::QuantizeInt);
+    metrics.clear();
+    panel->addStep();
+    waitMetrics(metrics);
+    QCOMPARE(panel->recipeList()->count(), 2);
+    QVERIFY(std::abs(cell(MT::Kl, MT::Current) - pruneKl) > kMaxReevaluationDiff * pruneKl);
+
+    metrics.clear();
+    QVERIFY(panel->openRecipe(path));
+    waitMetrics(metrics);
+    QCOMPARE(panel->recipeList()->count(), 1);
+    QVERIFY(std::abs(cell(MT::Kl, MT::Current) - pruneKl) <= kMaxReevaluationDiff * pruneKl);
+    QVERIFY(std::abs(cell(MT::Perplexity, MT::Current) - prunePerplexity) <= kMaxReevaluationDiff * prunePerplexity);
+    // Opening is undoable too (Ctrl+Z).
+    metrics.clear();
+    QTest::keyClick(m_window.get(), Qt::Key_Z, Qt::ControlModifier);
+    waitMetrics(metrics);
+    QCOMPARE(panel->recipeList()->count(), 2);
+}
+
+void TestCompressionPanel::unmatchedTargetShowsErrorAndKeepsRecipe()
+{
+    gui::CompressionPanel* panel = m_window->compressionPanel();
+    gui::StepEditor* editor = panel->stepEditor();
+    editor->techniqueCombo()->setCurrentIndex(gui::StepEditor::PruneMagnitude);
+    editor->targetsEdit()->setText(QStringLiteral("*.nothing.*"));
+    panel->addStep();
+    const QString message = takeMessageBox(kTimeoutMs);
+    QVERIFY2(message.contains(QStringLiteral("*.nothing.*")), qPrintable(message));
+    QVERIFY(!message.contains(QLatin1Char('\n')));
+    // The failed step is taken back; the model stays as loaded.
+    QTRY_COMPARE_WITH_TIMEOUT(panel->recipeList()->count(), 0, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(!panel->runner()->isBusy(), kTimeoutMs);
+    QVERIFY(
+        std::abs(panel->metricsTable()->value(gui::MetricsTable::Kl, gui::MetricsTable::Current)) <= kMaxIdentityKl);
+}
+
+int main(int argc, char** argv)
+{
+    widgets::setDefaultSurfaceFormatForVtk();
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("OptiscopeTests"));
+    QApplication::setApplicationName(QStringLiteral("tst_compression_panel"));
+    TestCompressionPanel test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_compression_panel.moc"
