@@ -107,8 +107,10 @@ Result<ArrayConfig> ArrayConfig::create(ArrayParams p, std::string_view source)
     for (const Sram& s : { Sram { "IfmapSramSzkB", p.ifmapSramKiB, p.ifmapBits },
              Sram { "FilterSramSzkB", p.filterSramKiB, p.filterBits },
              Sram { "OfmapSramSzkB", p.ofmapSramKiB, p.ofmapBits } }) {
-        if (s.kib <= 0) {
-            return bad(s.field, formatText("must be a positive size in KiB, got {}", s.kib));
+        // The cap keeps kib * 8192 bits (wordsPerHalf) inside int64; a 1 TiB scratchpad is far beyond any array.
+        constexpr std::int64_t kMaxSramKiB = std::int64_t { 1 } << 30;
+        if (s.kib <= 0 || s.kib > kMaxSramKiB) {
+            return bad(s.field, formatText("must be a size in [1, {}] KiB, got {}", kMaxSramKiB, s.kib));
         }
         const std::int64_t words = wordsPerHalf(s.kib, s.bits);
         if (words < rowWords) {

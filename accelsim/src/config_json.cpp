@@ -105,8 +105,9 @@ Result<ArrayConfig> parseArrayConfigJson(std::string_view text, std::string_view
     Json root;
     try {
         root = Json::parse(text);
-    } catch (const Json::parse_error& e) {
-        // nlohmann's message carries the byte position; keep it on one line.
+    } catch (const Json::exception& e) {
+        // parse_error, or out_of_range 406 for a number too large for a double (1e400). nlohmann's message
+        // carries the byte position; keep it on one line.
         return fail(ErrorCode::Format, formatText("{}: not valid JSON: {}", source, e.what()));
     }
     ArrayParams p;

@@ -313,7 +313,14 @@ Result<Workload> parseTopologyCsv(std::string_view text, std::string_view source
         const std::string where = formatText("{}:{}", source, lineNo);
         const std::string name((*fields)[0]);
         if (name.find("DP") != std::string::npos) {
-            // Depthwise: SCALE-Sim runs one single-channel layer per channel.
+            // Depthwise: SCALE-Sim runs one single-channel layer per channel, so the channel count is a layer
+            // count and must be bounded before the loop (2^32 channels was a hang and an unbounded allocation).
+            constexpr std::int64_t kMaxDepthwiseChannels = 1 << 16;
+            if (conv.channels > kMaxDepthwiseChannels) {
+                return fail(ErrorCode::Format,
+                    formatText("{}: Channels: depthwise layer '{}' has {} channels, above the limit {}", where, name,
+                        conv.channels, kMaxDepthwiseChannels));
+            }
             ConvShape one = conv;
             one.channels = 1;
             for (std::int64_t ch = 0; ch < conv.channels; ++ch) {

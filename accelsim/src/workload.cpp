@@ -60,10 +60,14 @@ Result<Layer> layerFromConv(std::string name, const ConvShape& c, std::string_vi
         return fail(ErrorCode::Shape,
             formatText("{}: Filter Width: {} is larger than IFMAP Width {}", where, c.filterWidth, c.ifmapWidth));
     }
-    const std::int64_t m = c.ofmapHeight() * c.ofmapWidth();
-    if (c.filterHeight * c.filterWidth > kMaxDimension / c.channels || m > kMaxDimension) {
+    // Compare by division: each factor may be up to 2^40, so the products themselves can overflow int64
+    // (found by fuzz_scalesim_csv: ofmap 112147483646 x 184273879035).
+    const std::int64_t ofmapHeight = c.ofmapHeight();
+    const std::int64_t ofmapWidth = c.ofmapWidth();
+    if (ofmapHeight > kMaxDimension / ofmapWidth || c.filterHeight > kMaxDimension / c.filterWidth / c.channels) {
         return fail(ErrorCode::TooLarge, formatText("{}: layer dimensions exceed 2^40", where));
     }
+    const std::int64_t m = ofmapHeight * ofmapWidth;
     auto layer = layerFromGemm(std::move(name), m, c.numFilters, c.filterHeight * c.filterWidth * c.channels, where);
     if (!layer) {
         return layer;

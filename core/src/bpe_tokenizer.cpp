@@ -181,6 +181,15 @@ Result<std::unique_ptr<BpeTokenizer>> BpeTokenizer::create(
         }
         maxId = std::max(maxId, added.id);
     }
+    // The id table is dense (one slot per id up to the largest); an id far beyond the token count would make
+    // it allocate gigabytes for a damaged file (found by fuzz_tokenizer_json: id 65536323 among 300 tokens).
+    constexpr std::size_t kMaxIdGap = 1 << 16;
+    const std::size_t tokenCount = spec.vocab.size() + spec.addedTokens.size();
+    if (static_cast<std::size_t>(maxId) >= tokenCount + kMaxIdGap) {
+        return fail(ErrorCode::Tokenizer,
+            vocabSource + ": id " + std::to_string(maxId) + " is far beyond the " + std::to_string(tokenCount)
+                + " tokens (ids must be dense)");
+    }
     tok->m_idToToken.assign(static_cast<std::size_t>(maxId) + 1, std::string());
     std::vector<bool> used(tok->m_idToToken.size(), false);
     for (auto& [token, id] : spec.vocab) {

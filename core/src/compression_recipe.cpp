@@ -360,6 +360,9 @@ Result<Recipe> parseRecipe(std::string_view text, const std::string& file)
         document = json::parse(text.begin(), text.end());
     } catch (const json::parse_error& e) {
         return fail(ErrorCode::Format, file + ": invalid JSON at byte " + std::to_string(e.byte));
+    } catch (const json::exception& e) {
+        // Not a parse_error: a number too large for a double (1e400) throws out_of_range 406.
+        return fail(ErrorCode::Format, file + ": invalid JSON: " + e.what());
     }
     if (!document.is_object()) {
         return fail(ErrorCode::Config, file + ": expected a JSON object with \"schema\" and \"steps\"");

@@ -391,6 +391,9 @@ Result<ModelConfig> parseModelConfig(const std::string& text, const std::string&
         root = json::parse(text);
     } catch (const json::parse_error& e) {
         return fail(ErrorCode::Config, fileNameForErrors + ": invalid JSON at byte " + std::to_string(e.byte));
+    } catch (const json::exception& e) {
+        // Not a parse_error: a number too large for a double (1e400) throws out_of_range 406.
+        return fail(ErrorCode::Config, fileNameForErrors + ": invalid JSON: " + e.what());
     }
     if (!root.is_object()) {
         return fail(ErrorCode::Config, fileNameForErrors + ": top level must be an object");
