@@ -86,7 +86,8 @@ private slots:
     void dramFitsInLargeScratchpads()
     {
         // 8 MiB per operand = 4 Mi words per half: the ifmap (1098075) and an output slice (96800) stay resident.
-        const LayerStats& l = alexNetConv1(8192).layers[0];
+        const auto stats = alexNetConv1(8192); // keep the result alive: l refers into it
+        const LayerStats& l = stats.layers[0];
         QCOMPARE(l.ifmap.dramAccesses, 3025 * 363);
         QCOMPARE(l.filter.dramAccesses, 363 * 96);
         QCOMPARE(l.ofmap.dramAccesses, 3025 * 96);
@@ -149,7 +150,8 @@ private slots:
     {
         // Default table (Horowitz ISSCC 2014, 45 nm): int8 MAC 0.23 pJ, SRAM 2.5 pJ/B, DRAM 244 pJ/B; all words
         // are one byte here.
-        const LayerStats& l = alexNetConv1(64).layers[0];
+        const auto stats = alexNetConv1(64);
+        const LayerStats& l = stats.layers[0];
         const double mac = 105415200.0 * 0.23;
         const double sram = (3294225.0 + 34848.0 + 3484800.0) * 2.5;
         const double dram = (3294225.0 + 34848.0 + 3484800.0) * 244.0;
