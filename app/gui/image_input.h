@@ -7,12 +7,8 @@
 
 #include <QString>
 
-class QImage;
-
 namespace optiscope::gui {
 
 core::Result<core::RawImage> loadRawImage(const QString& path);
-// Grey images stay 1 channel, everything else becomes RGB (alpha dropped).
-core::RawImage toRawImage(const QImage& image);
 
 } // namespace optiscope::gui
