@@ -25,6 +25,8 @@ int main(int argc, char** argv)
     optiscope::gui::MainWindow window;
     window.show();
     if (!parser.positionalArguments().isEmpty()) {
+        window.setStartupText(QStringLiteral("Call me Ishmael. Some years ago, never mind how long precisely, I thought I "
+                                             "would sail about a little and see the watery part of the world."));
         window.openModelFolder(parser.positionalArguments().first());
     }
     return app.exec();

@@ -27,7 +27,10 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QPlainTextEdit>
 #include <QSettings>
+
+#include <utility>
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QStyle>
@@ -373,6 +376,11 @@ void MainWindow::onModelLoaded(const std::shared_ptr<const ModelSnapshot>& model
     QSettings settings;
     addRecentFolder(settings, model->folder);
     statusBar()->showMessage(tr("Loaded %1 in %2 ms").arg(model->folder).arg(model->loadMs, 0, 'f', 0), 5000);
+    if (!m_startupText.isEmpty() && model->model->tokenizer() && m_input->textEdit()->toPlainText().isEmpty()) {
+        m_input->textEdit()->setPlainText(std::exchange(m_startupText, QString()));
+        runCurrentInput();
+        m_compression->reapply(); // baseline metrics for the new input, as the Run button does
+    }
 }
 
 void MainWindow::onRunFinished(const std::shared_ptr<const RunSnapshot>& snapshot)

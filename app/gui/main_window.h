@@ -34,6 +34,9 @@ public:
 
     // Loads in the background; errors show in a message box.
     void openModelFolder(const QString& folder);
+    // Text typed and run once, when the next text model finishes loading with an empty input
+    // box: the app then opens on the sample with its attention already on screen.
+    void setStartupText(const QString& text) { m_startupText = text; }
     void runCurrentInput();
     void selectHead(int layer, int head);
 
@@ -58,6 +61,7 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
+    QString m_startupText;
     void createMenus();
     void createDocks();
     void createCompressionDock();

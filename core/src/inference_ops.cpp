@@ -201,6 +201,10 @@ void multiHeadAttention(const ConstMatrixRef& q, const ConstMatrixRef& k, const 
         Eigen::Map<RowMatrix> p(probs + static_cast<std::size_t>(head) * tq * tk, tq, tk);
         const auto columns = head * dh;
         gemm(q.middleCols(columns, dh), k.middleCols(columns, dh), true, p);
+        // Softmax in an Eigen-aligned scratch row: on the probs buffer itself, Eigen's vectorised
+        // exp and sum peel a different number of scalar elements depending on the row's address,
+        // so equal inputs gave results differing by ~1e-7 from run to run.
+        Eigen::ArrayXf scratch(tk);
         for (Eigen::Index i = 0; i < tq; ++i) {
             float* row = p.row(i).data();
             const Eigen::Index visible = mask.causal ? std::min<Eigen::Index>(tk, mask.queryOffset + i + 1) : tk;
@@ -216,9 +220,10 @@ void multiHeadAttention(const ConstMatrixRef& q, const ConstMatrixRef& k, const 
                 row[j] = s;
                 maxScore = std::max(maxScore, s);
             }
-            auto values = p.row(i).array();
-            values = (values - maxScore).exp();
-            values /= values.sum();
+            scratch = Eigen::Map<const Eigen::ArrayXf>(row, tk);
+            scratch = (scratch - maxScore).exp();
+            scratch /= scratch.sum();
+            Eigen::Map<Eigen::ArrayXf>(row, tk) = scratch;
         }
         gemm(p, v.middleCols(columns, dh), false, context.middleCols(columns, dh));
     });
