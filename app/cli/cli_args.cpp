@@ -99,7 +99,7 @@ namespace {
             std::optional<std::string> inlineValue;
             const std::string arg = cursor.next(inlineValue);
             if (arg == "--help" || arg == "-h") {
-                return ParsedCommandLine { Command::Help, {}, {} };
+                return ParsedCommandLine { Command::Help, {}, {}, {} };
             } else if (arg == "--json" && !inlineValue) {
                 parsed.info.json = true;
             } else if (arg.starts_with("-") && arg != "-") {
@@ -128,11 +128,11 @@ namespace {
             std::optional<std::string> inlineValue;
             const std::string arg = cursor.next(inlineValue);
             if (arg == "--help" || arg == "-h") {
-                return ParsedCommandLine { Command::Help, {}, {} };
+                return ParsedCommandLine { Command::Help, {}, {}, {} };
             }
             const bool takesValue = arg == "--text" || arg == "--input-ids" || arg == "--image"
                 || arg == "--dump-logits" || arg == "--dump-attention" || arg == "--generate" || arg == "--top-k"
-                || arg == "--temperature" || arg == "--seed";
+                || arg == "--temperature" || arg == "--seed" || arg == "--recipe";
             if (!takesValue) {
                 if (arg.starts_with("-") && arg != "-") {
                     return usageError("run: unknown option '" + arg + "' (see --help)");
@@ -176,6 +176,8 @@ namespace {
                 }
                 run.temperature = *t;
                 samplingOptionGiven = true;
+            } else if (arg == "--recipe") {
+                run.recipe = *value;
             } else if (arg == "--seed") {
                 const auto s = parseNumber<std::uint64_t>(*value);
                 if (!s) {
@@ -203,6 +205,71 @@ namespace {
         return parsed;
     }
 
+    std::expected<ParsedCommandLine, CliFailure> parseSimulate(const std::vector<std::string>& args)
+    {
+        ParsedCommandLine parsed;
+        parsed.command = Command::Simulate;
+        SimulateOptions& sim = parsed.simulate;
+        std::optional<std::string> config, out;
+        ArgCursor cursor(args, 1);
+        while (!cursor.atEnd()) {
+            std::optional<std::string> inlineValue;
+            const std::string arg = cursor.next(inlineValue);
+            if (arg == "--help" || arg == "-h") {
+                return ParsedCommandLine { Command::Help, {}, {}, {} };
+            }
+            if ((arg == "--json" || arg == "--gemm") && !inlineValue) {
+                (arg == "--json" ? sim.json : sim.gemm) = true;
+                continue;
+            }
+            const bool takesValue = arg == "--topology" || arg == "--model" || arg == "--recipe" || arg == "--text"
+                || arg == "--input-ids" || arg == "--config" || arg == "--out";
+            if (!takesValue) {
+                return usageError("simulate: unexpected argument '" + arg + "' (see --help)");
+            }
+            auto value = cursor.value(arg, inlineValue);
+            if (!value) {
+                return std::unexpected(value.error());
+            }
+            if (arg == "--topology") {
+                sim.topology = *value;
+            } else if (arg == "--model") {
+                sim.modelDir = *value;
+            } else if (arg == "--recipe") {
+                sim.recipe = *value;
+            } else if (arg == "--text") {
+                sim.text = *value;
+            } else if (arg == "--input-ids") {
+                sim.inputIds = parseIdList(*value);
+                if (!sim.inputIds) {
+                    return badValue(arg, *value, "a comma-separated list of integer token ids");
+                }
+            } else if (arg == "--config") {
+                config = *value;
+            } else {
+                out = *value;
+            }
+        }
+        if (sim.topology.has_value() == sim.modelDir.has_value()) {
+            return usageError("simulate: give exactly one of --topology, --model");
+        }
+        if (sim.topology && (sim.recipe || sim.text || sim.inputIds)) {
+            return usageError("simulate: --recipe, --text and --input-ids only apply with --model");
+        }
+        if (sim.modelDir && sim.gemm) {
+            return usageError("simulate: --gemm only applies with --topology");
+        }
+        if (sim.modelDir && sim.text.has_value() == sim.inputIds.has_value()) {
+            return usageError("simulate: with --model give exactly one of --text, --input-ids");
+        }
+        if (!config || !out) {
+            return usageError("simulate: --config and --out are required");
+        }
+        sim.config = *config;
+        sim.outDir = *out;
+        return parsed;
+    }
+
 } // namespace
 
 std::expected<ParsedCommandLine, CliFailure> parseCommandLine(const std::vector<std::string>& args)
@@ -215,19 +282,22 @@ std::expected<ParsedCommandLine, CliFailure> parseCommandLine(const std::vector<
         if (args.size() > 1 && command != "help") {
             return usageError("--help takes no arguments");
         }
-        return ParsedCommandLine { Command::Help, {}, {} };
+        return ParsedCommandLine { Command::Help, {}, {}, {} };
     }
     if (command == "--version") {
         if (args.size() > 1) {
             return usageError("--version takes no arguments");
         }
-        return ParsedCommandLine { Command::Version, {}, {} };
+        return ParsedCommandLine { Command::Version, {}, {}, {} };
     }
     if (command == "info") {
         return parseInfo(args);
     }
     if (command == "run") {
         return parseRun(args);
+    }
+    if (command == "simulate") {
+        return parseSimulate(args);
     }
     if (command.starts_with("-")) {
         return usageError("unknown option '" + command + "' (see --help)");
@@ -241,7 +311,10 @@ std::string helpText()
   optiscope-cli info MODEL_DIR [--json]
   optiscope-cli run MODEL_DIR (--text STR | --input-ids 1,2,3 | --image FILE)
                 [--dump-logits FILE.json] [--dump-attention FILE.json]
-                [--generate N [--top-k K] [--temperature T] [--seed S]]
+                [--generate N [--top-k K] [--temperature T] [--seed S]] [--recipe R.json]
+  optiscope-cli simulate (--topology FILE.csv [--gemm]
+                          | --model MODEL_DIR [--recipe R.json] (--text STR | --input-ids 1,2,3))
+                --config FILE.cfg|FILE.json --out DIR [--json]
   optiscope-cli --help | --version
 
 Commands:
@@ -252,6 +325,14 @@ Commands:
          --dump-logits writes {"logits": [[...], ...]} (one row per output row).
          --dump-attention writes {"attentions": [layer][head][query][key]}.
          --generate N appends N tokens (GPT-2; greedy unless --top-k K > 0).
+         --recipe R.json runs the model compressed by that recipe (RECIPE_SCHEMA.md).
+  simulate
+         Simulate a workload on a systolic array: a SCALE-Sim topology CSV (--gemm: a GEMM
+         CSV "Layer, M, N, K,"), or every matrix product of one forward pass of a model
+         (compressed by --recipe: bit widths and N:M sparsity follow the weights). The array
+         comes from a SCALE-Sim .cfg or an Optiscope .json config. Writes COMPUTE_REPORT.csv,
+         BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv and summary.json into DIR, prints a
+         per-layer table (--json: the summary instead).
 
 Exit status: 0 on success, 1 on bad input (one line on stderr naming the file and the
 field; no output file is written), 2 on a malformed command line.

@@ -54,14 +54,29 @@ struct RunOptions {
     int topK = 0;
     float temperature = 1.0f;
     std::uint64_t seed = 0;
+    std::optional<std::string> recipe; // run on the model compressed by this recipe
 };
 
-enum class Command { Help, Version, Info, Run };
+// Exactly one workload source: a SCALE-Sim topology (or GEMM) CSV, or a model run on one input.
+struct SimulateOptions {
+    std::optional<std::string> topology;
+    bool gemm = false; // the topology file is a GEMM CSV (Layer, M, N, K,)
+    std::optional<std::string> modelDir;
+    std::optional<std::string> recipe;
+    std::optional<std::string> text;
+    std::optional<std::vector<std::int32_t>> inputIds;
+    std::string config; // .cfg (SCALE-Sim) or .json (Optiscope)
+    std::string outDir;
+    bool json = false;
+};
+
+enum class Command { Help, Version, Info, Run, Simulate };
 
 struct ParsedCommandLine {
     Command command = Command::Help;
     InfoOptions info;
     RunOptions run;
+    SimulateOptions simulate;
 };
 
 std::expected<ParsedCommandLine, CliFailure> parseCommandLine(const std::vector<std::string>& args);
@@ -70,7 +85,13 @@ std::string helpText();
 // Checks the folder exists, then loads it; errors name the folder or the file inside it.
 std::expected<std::shared_ptr<const core::Model>, CliFailure> loadModelFolder(const std::string& folder);
 
+// The model folder, compressed by the recipe file when one is given (errors name the recipe
+// file, step and field).
+std::expected<std::shared_ptr<const core::Model>, CliFailure> loadModelFolder(
+    const std::string& folder, const std::optional<std::string>& recipeFile);
+
 CliResult runInfo(const InfoOptions& options);
 CliResult runRun(const RunOptions& options);
+CliResult runSimulate(const SimulateOptions& options);
 
 } // namespace optiscope::cli

@@ -58,6 +58,9 @@ int main(int argc, char** argv)
         case Command::Run:
             result = runRun(parsed->run);
             break;
+        case Command::Simulate:
+            result = runSimulate(parsed->simulate);
+            break;
         }
         if (!result) {
             return fail(result.error());

@@ -90,8 +90,13 @@ namespace {
         return {};
     }
 
-    std::shared_ptr<const CompressedTensor> pruned(const Target& t, Mask mask)
+    // nm: the N:M pattern this step's mask has, if any. Masks only combine, so an earlier N:M
+    // pattern still holds; the step's own takes precedence.
+    std::shared_ptr<const CompressedTensor> pruned(const Target& t, Mask mask, NmPattern nm = {})
     {
+        if (nm.m == 0 && t.previous) {
+            nm = { t.previous->nmN, t.previous->nmM };
+        }
         if (t.previous && !t.previous->mask.empty()) {
             for (std::size_t i = 0; i < mask.size(); ++i) {
                 mask[i] &= t.previous->mask[i];
@@ -102,7 +107,7 @@ namespace {
             values[i] = mask[i] ? values[i] : 0.0f;
         }
         std::optional<QuantParams> quant = t.previous ? t.previous->quant : std::nullopt;
-        return makeCompressedTensor(t.name, t.matrix, t.current->shape, std::move(values), std::move(mask), quant);
+        return makeCompressedTensor(t.name, t.matrix, t.current->shape, std::move(values), std::move(mask), quant, nm);
     }
 
     std::shared_ptr<const CompressedTensor> quantized(const RecipeStep& step, const Target& t)
@@ -112,8 +117,9 @@ namespace {
         for (std::size_t i = 0; i < mask.size(); ++i) {
             q.values[i] = mask[i] ? q.values[i] : 0.0f; // asymmetric grids hold 0 exactly; FP formats too
         }
+        const NmPattern nm = t.previous ? NmPattern { t.previous->nmN, t.previous->nmM } : NmPattern {};
         return makeCompressedTensor(
-            t.name, t.matrix, t.current->shape, std::move(q.values), std::move(mask), std::move(q.params));
+            t.name, t.matrix, t.current->shape, std::move(q.values), std::move(mask), std::move(q.params), nm);
     }
 
     Target makeTarget(const CompressedModel& model, const std::string& name)
@@ -251,7 +257,8 @@ Result<std::shared_ptr<const CompressedModel>> applyStep(const std::shared_ptr<c
     } else {
         tbb::parallel_for(std::size_t { 0 }, targets.size(), [&](std::size_t i) {
             changed[i] = step.type == StepType::Prune
-                ? pruned(targets[i], pruneMask(step, targets[i], norms ? &*norms : nullptr))
+                ? pruned(targets[i], pruneMask(step, targets[i], norms ? &*norms : nullptr),
+                    step.pattern == PrunePattern::NM ? NmPattern { step.n, step.m } : NmPattern {})
                 : quantized(step, targets[i]);
         });
     }

@@ -10,8 +10,10 @@
 namespace optiscope::core {
 
 std::shared_ptr<const CompressedTensor> makeCompressedTensor(std::string name, const MatrixShape& matrix,
-    std::vector<std::int64_t> shape, std::vector<float> values, Mask mask, std::optional<QuantParams> quant)
+    std::vector<std::int64_t> shape, std::vector<float> values, Mask mask, std::optional<QuantParams> quant,
+    NmPattern nm)
 {
+    OPTISCOPE_CHECK((nm.n == 0 && nm.m == 0) || (nm.n > 0 && nm.n < nm.m && !mask.empty()));
     OPTISCOPE_CHECK(static_cast<std::int64_t>(values.size()) == matrix.elementCount());
     OPTISCOPE_CHECK(mask.empty() || mask.size() == values.size());
     auto tensor = std::make_shared<CompressedTensor>();
@@ -20,6 +22,8 @@ std::shared_ptr<const CompressedTensor> makeCompressedTensor(std::string name, c
     tensor->values = std::move(values);
     tensor->mask = std::move(mask);
     tensor->quant = std::move(quant);
+    tensor->nmN = nm.n;
+    tensor->nmM = nm.m;
     tensor->weight.shape = std::move(shape);
     tensor->weight.data = tensor->values.data();
     OPTISCOPE_CHECK(tensor->weight.elementCount() == matrix.elementCount());
@@ -68,6 +72,23 @@ const CompressedTensor* CompressedModel::compressed(const std::string& name) con
     }
     auto it = m_tensors.find(alias->second);
     return it == m_tensors.end() ? nullptr : it->second.get();
+}
+
+WeightAnnotation CompressedModel::weightAnnotation(const std::string& name) const
+{
+    const CompressedTensor* tensor = compressed(name);
+    if (!tensor) {
+        return m_base->weightAnnotation(name);
+    }
+    WeightAnnotation annotation;
+    annotation.bits = tensor->quant ? tensor->quant->spec.storedBits() : 32;
+    annotation.nmN = tensor->nmN;
+    annotation.nmM = tensor->nmM;
+    const auto nonzeros
+        = std::count_if(tensor->values.begin(), tensor->values.end(), [](float v) { return v != 0.0f; });
+    annotation.density
+        = tensor->values.empty() ? 1.0 : static_cast<double>(nonzeros) / static_cast<double>(tensor->values.size());
+    return annotation;
 }
 
 const Weight* CompressedModel::weight(const std::string& name) const

@@ -139,7 +139,7 @@ Result<void> runBert(const Model& model, const RunInput& input, const CaptureOpt
     const int n = static_cast<int>(input.tokenIds.size());
     const int d = c.hidden;
     prepareResult(c, n, capture, result);
-    OpRecorder recorder(capture.opTrace ? &result.opTrace : nullptr);
+    OpRecorder recorder(capture.opTrace ? &result.opTrace : nullptr, &model);
     EncoderScratch s(n, c, !capture.attention);
 
     const auto words = asMatrix(requireWeight(model, "embeddings.word_embeddings.weight"), c.vocabSize, d);
@@ -211,7 +211,7 @@ Result<void> runVit(const Model& model, const RunInput& input, const CaptureOpti
     const int n = patches + 1;
     const int patchValues = c.channels * c.patchSize * c.patchSize;
     prepareResult(c, n, capture, result);
-    OpRecorder recorder(capture.opTrace ? &result.opTrace : nullptr);
+    OpRecorder recorder(capture.opTrace ? &result.opTrace : nullptr, &model);
     EncoderScratch s(n, c, !capture.attention);
 
     // The stride-p convolution as one GEMM: each patch unrolled in the weight's (channel, y, x) order.

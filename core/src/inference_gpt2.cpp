@@ -169,7 +169,7 @@ Result<void> runGpt2(const Model& model, const RunInput& input, const CaptureOpt
     if (capture.hiddenStates) {
         result.hiddenStates.assign(static_cast<std::size_t>(c.layers + 1) * n * c.hidden, 0.0f);
     }
-    OpRecorder recorder(capture.opTrace ? &result.opTrace : nullptr);
+    OpRecorder recorder(capture.opTrace ? &result.opTrace : nullptr, &model);
     const StepCaptures captures { capture.attention ? result.attentions.data() : nullptr,
         capture.hiddenStates ? result.hiddenStates.data() : nullptr, &recorder };
     KvCache cache(c.layers, n, c.hidden);

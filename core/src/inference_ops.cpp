@@ -114,6 +114,14 @@ void OpRecorder::record(const OpLabel& label, std::int64_t m, std::int64_t k, st
     op.n = n;
     op.aOperand = label.aOperand;
     op.bOperand = label.bOperand;
+    // Only weights have annotations; activation operands ("k^T", "v") fall back to dense fp32.
+    if (m_model && m_model->weight(label.bOperand)) {
+        const WeightAnnotation annotation = m_model->weightAnnotation(label.bOperand);
+        op.bBits = annotation.bits;
+        op.nmN = annotation.nmN;
+        op.nmM = annotation.nmM;
+        op.bDensity = annotation.density;
+    }
     m_trace->ops.push_back(std::move(op));
 }
 

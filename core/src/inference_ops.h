@@ -38,10 +38,12 @@ struct OpLabel {
 };
 
 // Appends ops when enabled; no-op otherwise. Not thread-safe: record from the calling thread.
+// With a model, each op's B operand gets the model's weightAnnotation (bits, N:M, density).
 class OpRecorder {
 public:
-    explicit OpRecorder(optrace::OpTrace* trace)
+    explicit OpRecorder(optrace::OpTrace* trace, const Model* model = nullptr)
         : m_trace(trace)
+        , m_model(model)
     {
     }
     bool enabled() const { return m_trace != nullptr; }
@@ -49,6 +51,7 @@ public:
 
 private:
     optrace::OpTrace* m_trace;
+    const Model* m_model;
 };
 
 // out = x · W (+ bias), W viewed by layout. Records the product under label.

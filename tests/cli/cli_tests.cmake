@@ -12,3 +12,15 @@ set_target_properties(tst_cli PROPERTIES AUTOMOC ON)
 add_dependencies(tst_cli optiscope-cli)
 add_test(NAME tst_cli COMMAND tst_cli)
 set_tests_properties(tst_cli PROPERTIES LABELS cli TIMEOUT 600)
+
+# optiscope-cli simulate and run --recipe; the sample configs and recipes are part of what is tested.
+add_executable(tst_cli_simulate ${CMAKE_CURRENT_LIST_DIR}/tst_cli_simulate.cpp)
+target_link_libraries(tst_cli_simulate PRIVATE Qt6::Test Qt6::Core)
+target_compile_definitions(tst_cli_simulate PRIVATE
+  OPTISCOPE_CLI_PATH="$<TARGET_FILE:optiscope-cli>"
+  OPTISCOPE_FIXTURES_DIR="${OPTISCOPE_FIXTURES_DIR}"
+  OPTISCOPE_SAMPLES_DIR="${OPTISCOPE_SAMPLES_DIR}")
+set_target_properties(tst_cli_simulate PROPERTIES AUTOMOC ON)
+add_dependencies(tst_cli_simulate optiscope-cli)
+add_test(NAME tst_cli_simulate COMMAND tst_cli_simulate)
+set_tests_properties(tst_cli_simulate PROPERTIES LABELS cli TIMEOUT 600)

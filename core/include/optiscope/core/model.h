@@ -24,6 +24,14 @@ struct Weight {
     std::int64_t elementCount() const;
 };
 
+// What a weight matrix holds once compressed, as the op trace reports it for the GEMMs it feeds.
+struct WeightAnnotation {
+    int bits = 32; // stored bits per element (fp32 when uncompressed)
+    int nmN = 0; // N:M structure along the input (K) dimension; 0/0 when none
+    int nmM = 0;
+    double density = 1.0; // fraction of nonzero elements
+};
+
 struct TensorInfo {
     std::string name;
     DType storedDType = DType::F32;
@@ -45,6 +53,13 @@ public:
     virtual const Weight* weight(const std::string& name) const = 0;
     virtual const std::vector<TensorInfo>& tensorInfos() const = 0;
     virtual std::int64_t parameterCount() const = 0;
+    // Bit width and sparsity of a weight (any name weight() accepts); dense fp32 unless the model
+    // is compressed.
+    virtual WeightAnnotation weightAnnotation(const std::string& name) const
+    {
+        (void)name;
+        return {};
+    }
 };
 
 // Loads config.json, the checkpoint and the tokenizer from a Hugging Face folder, checking

@@ -27,14 +27,24 @@ struct CompressedTensor {
     Mask mask; // empty = nothing pruned
     std::optional<QuantParams> quant;
     Weight weight; // view of values, handed to inference
+    // N:M structure the mask obeys along the input dimension (an N:M step, possibly pruned further
+    // since masks only combine); 0/0 when none.
+    int nmN = 0;
+    int nmM = 0;
 
     CompressedTensor() = default;
     CompressedTensor(const CompressedTensor&) = delete;
     CompressedTensor& operator=(const CompressedTensor&) = delete;
 };
 
+struct NmPattern {
+    int n = 0;
+    int m = 0; // 0/0: none
+};
+
 std::shared_ptr<const CompressedTensor> makeCompressedTensor(std::string name, const MatrixShape& matrix,
-    std::vector<std::int64_t> shape, std::vector<float> values, Mask mask, std::optional<QuantParams> quant);
+    std::vector<std::int64_t> shape, std::vector<float> values, Mask mask, std::optional<QuantParams> quant,
+    NmPattern nm = {});
 
 class CompressedModel final : public Model {
 public:
@@ -46,6 +56,9 @@ public:
     const Weight* weight(const std::string& name) const override;
     const std::vector<TensorInfo>& tensorInfos() const override { return m_base->tensorInfos(); }
     std::int64_t parameterCount() const override { return m_base->parameterCount(); }
+    // Changed tensors: quantized bits (storedBits), N:M pattern, nonzero fraction of the values
+    // inference uses (counted per call: O(elements)); unchanged ones as the base model says.
+    WeightAnnotation weightAnnotation(const std::string& name) const override;
 
     const std::shared_ptr<const Model>& base() const { return m_base; }
     // Any name weight() accepts (canonical, HF-prefixed, tied alias); nullptr if unchanged.

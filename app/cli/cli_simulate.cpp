@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: Apache-2.0
+// SPDX-FileCopyrightText: Optiscope developers
+#include "cli_common.h"
+
+#include "optiscope/accelsim/config_json.h"
+#include "optiscope/accelsim/reports.h"
+#include "optiscope/accelsim/scalesim_io.h"
+#include "optiscope/accelsim/simulate.h"
+#include "optiscope/core/compression/compressed_model.h"
+#include "optiscope/core/compression/recipe.h"
+#include "optiscope/core/inference.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+#include <system_error>
+
+#include <unistd.h>
+
+namespace optiscope::cli {
+
+namespace {
+
+    namespace fs = std::filesystem;
+
+    std::unexpected<CliFailure> simError(const accelsim::Error& error) { return inputError(error.message); }
+
+    std::expected<accelsim::ArrayConfig, CliFailure> loadArrayConfig(const std::string& file)
+    {
+        const std::string extension = fs::path(file).extension().string();
+        auto config = extension == ".cfg" ? accelsim::readScaleSimConfig(file)
+            : extension == ".json"        ? accelsim::readArrayConfigJson(file)
+                                          : accelsim::Result<accelsim::ArrayConfig>(accelsim::fail(
+                                              accelsim::ErrorCode::Input, file + ": --config: expected a .cfg or .json file"));
+        if (!config) {
+            return simError(config.error());
+        }
+        return std::move(*config);
+    }
+
+    // The op trace of one forward pass, as a workload named after the model folder.
+    std::expected<accelsim::Workload, CliFailure> modelWorkload(const SimulateOptions& options)
+    {
+        auto model = loadModelFolder(*options.modelDir, options.recipe);
+        if (!model) {
+            return std::unexpected(model.error());
+        }
+        auto input
+            = options.text ? core::textInput(**model, *options.text) : core::idsInput(**model, *options.inputIds);
+        if (!input) {
+            return inputError(*options.modelDir + ": " + input.error().message);
+        }
+        core::CaptureOptions capture;
+        capture.opTrace = true;
+        auto run = core::run(**model, *input, capture);
+        if (!run) {
+            return engineError(run.error());
+        }
+        auto workload = accelsim::workloadFromOpTrace(run->opTrace, fs::path(*options.modelDir).filename().string());
+        if (!workload) {
+            return simError(workload.error());
+        }
+        return std::move(*workload);
+    }
+
+    std::expected<accelsim::Workload, CliFailure> topologyWorkload(const SimulateOptions& options)
+    {
+        auto workload
+            = options.gemm ? accelsim::readGemmCsv(*options.topology) : accelsim::readTopologyCsv(*options.topology);
+        if (!workload) {
+            return simError(workload.error());
+        }
+        return std::move(*workload);
+    }
+
+    // Checked before any work so a bad --out fails fast and leaves nothing behind.
+    CliResult checkOutDir(const fs::path& out)
+    {
+        std::error_code ec;
+        if (fs::exists(out, ec) && !fs::is_directory(out, ec)) {
+            return inputError(out.string() + ": --out: exists and is not a folder");
+        }
+        const fs::path parent = out.parent_path().empty() ? fs::path(".") : out.parent_path();
+        if (!fs::is_directory(parent, ec)) {
+            return inputError(out.string() + ": --out: parent folder " + parent.string() + " does not exist");
+        }
+        return {};
+    }
+
+    // An existing folder gets each report replaced atomically; a new one appears whole: the
+    // reports go to a hidden sibling that is renamed into place.
+    CliResult writeOutDir(const accelsim::SimulationResult& result, const fs::path& out)
+    {
+        std::error_code ec;
+        if (fs::is_directory(out, ec)) {
+            if (auto ok = accelsim::writeReports(result, out); !ok) {
+                return simError(ok.error());
+            }
+            return {};
+        }
+        const fs::path parent = out.parent_path().empty() ? fs::path(".") : out.parent_path();
+        std::string stagingName = out.filename().string();
+        stagingName.insert(0, 1, '.');
+        stagingName += ".tmp-";
+        stagingName += std::to_string(static_cast<long>(::getpid()));
+        const fs::path staging = parent / stagingName;
+        fs::remove_all(staging, ec);
+        if (!fs::create_directory(staging, ec)) {
+            return inputError(out.string() + ": --out: cannot create folder: " + ec.message());
+        }
+        if (auto ok = accelsim::writeReports(result, staging); !ok) {
+            fs::remove_all(staging, ec);
+            return simError(ok.error());
+        }
+        fs::rename(staging, out, ec);
+        if (ec) {
+            const std::string reason = ec.message();
+            fs::remove_all(staging, ec);
+            return inputError(out.string() + ": --out: cannot create folder: " + reason);
+        }
+        return {};
+    }
+
+    void printTable(std::ostream& out, const accelsim::Workload& workload, const accelsim::SimulationResult& result,
+        const accelsim::ArrayConfig& config)
+    {
+        char line[256];
+        std::snprintf(line, sizeof line, "array %lldx%lld %s, %zu layers\n", static_cast<long long>(config.rows()),
+            static_cast<long long>(config.cols()), std::string(accelsim::dataflowName(config.dataflow())).c_str(),
+            result.layers.size());
+        out << line;
+        std::snprintf(line, sizeof line, "%-28s %8s %8s %8s %12s %8s %14s %14s\n", "layer", "M", "K", "N", "cycles",
+            "util%", "MACs", "MACs done");
+        out << line;
+        std::int64_t performed = 0;
+        for (std::size_t i = 0; i < result.layers.size(); ++i) {
+            const auto& l = result.layers[i];
+            const auto& w = workload.layers[i];
+            performed += l.macsPerformed;
+            std::snprintf(line, sizeof line, "%-28s %8lld %8lld %8lld %12lld %8.3f %14lld %14lld\n", l.name.c_str(),
+                static_cast<long long>(w.m), static_cast<long long>(w.k), static_cast<long long>(w.n),
+                static_cast<long long>(l.totalCycles), l.overallUtilPct, static_cast<long long>(l.macs),
+                static_cast<long long>(l.macsPerformed));
+            out << line;
+        }
+        std::snprintf(line, sizeof line, "total: %lld cycles, %lld MACs (%lld performed), %.3f uJ\n",
+            static_cast<long long>(result.totalCycles()), static_cast<long long>(result.totalMacs()),
+            static_cast<long long>(performed), result.totalEnergyPj() * 1e-6);
+        out << line;
+    }
+
+} // namespace
+
+std::expected<std::shared_ptr<const core::Model>, CliFailure> loadModelFolder(
+    const std::string& folder, const std::optional<std::string>& recipeFile)
+{
+    // The recipe is parsed before the (slower) model load so a malformed file fails fast.
+    std::optional<core::Recipe> recipe;
+    if (recipeFile) {
+        auto parsed = core::loadRecipe(*recipeFile);
+        if (!parsed) {
+            return engineError(parsed.error());
+        }
+        recipe = std::move(*parsed);
+    }
+    auto model = loadModelFolder(folder);
+    if (!model || !recipe) {
+        return model;
+    }
+    auto compressed = core::applyRecipe(*model, *recipe);
+    if (!compressed) {
+        return engineError(compressed.error());
+    }
+    return std::shared_ptr<const core::Model>(std::move(*compressed));
+}
+
+CliResult runSimulate(const SimulateOptions& options)
+{
+    const fs::path out(options.outDir);
+    if (auto ok = checkOutDir(out); !ok) {
+        return ok;
+    }
+    auto config = loadArrayConfig(options.config);
+    if (!config) {
+        return std::unexpected(config.error());
+    }
+    auto workload = options.topology ? topologyWorkload(options) : modelWorkload(options);
+    if (!workload) {
+        return std::unexpected(workload.error());
+    }
+    auto result = accelsim::simulate(*workload, *config);
+    if (!result) {
+        return simError(result.error());
+    }
+    std::ostringstream text;
+    if (options.json) {
+        text << accelsim::formatJsonSummary(*result);
+    } else {
+        printTable(text, *workload, *result, *config);
+    }
+    if (auto ok = writeOutDir(*result, out); !ok) {
+        return ok;
+    }
+    std::cout << text.str() << std::flush;
+    return {};
+}
+
+} // namespace optiscope::cli
