@@ -218,8 +218,8 @@ namespace {
             if (arg == "--help" || arg == "-h") {
                 return ParsedCommandLine { Command::Help, {}, {}, {} };
             }
-            if ((arg == "--json" || arg == "--gemm") && !inlineValue) {
-                (arg == "--json" ? sim.json : sim.gemm) = true;
+            if ((arg == "--json" || arg == "--gemm" || arg == "--trace") && !inlineValue) {
+                (arg == "--json" ? sim.json : arg == "--gemm" ? sim.gemm : sim.trace) = true;
                 continue;
             }
             const bool takesValue = arg == "--topology" || arg == "--model" || arg == "--recipe" || arg == "--text"
@@ -314,7 +314,7 @@ std::string helpText()
                 [--generate N [--top-k K] [--temperature T] [--seed S]] [--recipe R.json]
   optiscope-cli simulate (--topology FILE.csv [--gemm]
                           | --model MODEL_DIR [--recipe R.json] (--text STR | --input-ids 1,2,3))
-                --config FILE.cfg|FILE.json --out DIR [--json]
+                --config FILE.cfg|FILE.json --out DIR [--json] [--trace]
   optiscope-cli --help | --version
 
 Commands:
@@ -332,7 +332,9 @@ Commands:
          (compressed by --recipe: bit widths and N:M sparsity follow the weights). The array
          comes from a SCALE-Sim .cfg or an Optiscope .json config. Writes COMPUTE_REPORT.csv,
          BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv and summary.json into DIR, prints a
-         per-layer table (--json: the summary instead).
+         per-layer table (--json: the summary instead). --trace adds CYCLE_TRACE.csv, one line
+         per cycle (cycle, layer, fold, stall, SRAM words read/written); refused over 4194304
+         cycles.
 
 Exit status: 0 on success, 1 on bad input (one line on stderr naming the file and the
 field; no output file is written), 2 on a malformed command line.

@@ -68,6 +68,7 @@ struct SimulateOptions {
     std::string config; // .cfg (SCALE-Sim) or .json (Optiscope)
     std::string outDir;
     bool json = false;
+    bool trace = false; // also write CYCLE_TRACE.csv, one line per stepped cycle
 };
 
 enum class Command { Help, Version, Info, Run, Simulate };

@@ -6,6 +6,8 @@
 #include "optiscope/accelsim/reports.h"
 #include "optiscope/accelsim/scalesim_io.h"
 #include "optiscope/accelsim/simulate.h"
+#include "optiscope/accelsim/stepper.h"
+#include "optiscope/accelsim/trace.h"
 #include "optiscope/core/compression/compressed_model.h"
 #include "optiscope/core/compression/recipe.h"
 #include "optiscope/core/inference.h"
@@ -88,16 +90,48 @@ namespace {
         return {};
     }
 
+    // Lines of CYCLE_TRACE.csv we write at most (about 30 bytes each: 120 MiB).
+    constexpr std::int64_t kMaxTraceCycles = std::int64_t { 1 } << 22;
+
+    // The stepper for --trace, made (and its length checked) before anything is written.
+    std::expected<std::optional<accelsim::Stepper>, CliFailure> traceStepper(
+        const SimulateOptions& options, const accelsim::Workload& workload, const accelsim::ArrayConfig& config)
+    {
+        if (!options.trace) {
+            return std::optional<accelsim::Stepper> {};
+        }
+        auto stepper = accelsim::Stepper::create(workload, config);
+        if (!stepper) {
+            return simError(stepper.error());
+        }
+        if (stepper->totalCycles() > kMaxTraceCycles) {
+            return inputError(options.outDir + ": --trace: the run has " + std::to_string(stepper->totalCycles())
+                + " cycles, more than the " + std::to_string(kMaxTraceCycles)
+                + " a per-cycle trace is written for; simulate a smaller workload or drop --trace");
+        }
+        return std::optional<accelsim::Stepper>(std::move(*stepper));
+    }
+
+    CliResult writeOutputs(const accelsim::SimulationResult& result, const accelsim::Stepper* trace, const fs::path& dir)
+    {
+        if (auto ok = accelsim::writeReports(result, dir); !ok) {
+            return simError(ok.error());
+        }
+        if (trace) {
+            if (auto ok = accelsim::writeCycleTrace(*trace, dir / "CYCLE_TRACE.csv", kMaxTraceCycles); !ok) {
+                return simError(ok.error());
+            }
+        }
+        return {};
+    }
+
     // An existing folder gets each report replaced atomically; a new one appears whole: the
     // reports go to a hidden sibling that is renamed into place.
-    CliResult writeOutDir(const accelsim::SimulationResult& result, const fs::path& out)
+    CliResult writeOutDir(const accelsim::SimulationResult& result, const accelsim::Stepper* trace, const fs::path& out)
     {
         std::error_code ec;
         if (fs::is_directory(out, ec)) {
-            if (auto ok = accelsim::writeReports(result, out); !ok) {
-                return simError(ok.error());
-            }
-            return {};
+            return writeOutputs(result, trace, out);
         }
         const fs::path parent = out.parent_path().empty() ? fs::path(".") : out.parent_path();
         std::string stagingName = out.filename().string();
@@ -109,9 +143,9 @@ namespace {
         if (!fs::create_directory(staging, ec)) {
             return inputError(out.string() + ": --out: cannot create folder: " + ec.message());
         }
-        if (auto ok = accelsim::writeReports(result, staging); !ok) {
+        if (auto ok = writeOutputs(result, trace, staging); !ok) {
             fs::remove_all(staging, ec);
-            return simError(ok.error());
+            return ok;
         }
         fs::rename(staging, out, ec);
         if (ec) {
@@ -193,13 +227,17 @@ CliResult runSimulate(const SimulateOptions& options)
     if (!result) {
         return simError(result.error());
     }
+    auto trace = traceStepper(options, *workload, *config);
+    if (!trace) {
+        return std::unexpected(trace.error());
+    }
     std::ostringstream text;
     if (options.json) {
         text << accelsim::formatJsonSummary(*result);
     } else {
         printTable(text, *workload, *result, *config);
     }
-    if (auto ok = writeOutDir(*result, out); !ok) {
+    if (auto ok = writeOutDir(*result, *trace ? &**trace : nullptr, out); !ok) {
         return ok;
     }
     std::cout << text.str() << std::flush;

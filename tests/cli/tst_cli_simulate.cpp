@@ -69,6 +69,7 @@ private slots:
     void tinyGpt2Text();
     void tinyGpt2Nm24();
     void runWithRecipe();
+    void cycleTrace();
     void badInput_data();
     void badInput();
 };
@@ -188,6 +189,35 @@ void TestCliSimulate::runWithRecipe()
     QVERIFY2(bad.err.count('\n') == 1 && bad.err.contains("config.json"), qPrintable(bad.err));
 }
 
+// A GEMM small enough to derive by hand: on the 32x32 WS array Sr = K = 20, Sc = N = 40, T = M = 40, so two
+// column folds of 2R + C + T - 2 = 134 cycles each: 268 stepped cycles, one trace line per cycle.
+void TestCliSimulate::cycleTrace()
+{
+    QTemporaryDir work;
+    QVERIFY(work.isValid());
+    const QString csv = work.filePath("gemm.csv");
+    QVERIFY(writeAll(csv, "Layer, M, N, K,\nsmall, 40, 40, 20,\n"));
+    const QString out = work.filePath("out");
+    const CliRun run = runCli({ "simulate", "--topology", csv, "--gemm", "--config", kWsCfg, "--out", out, "--trace" });
+    QVERIFY2(run.exitCode == 0 && !run.crashed, qPrintable(run.err));
+    const QStringList lines = QString::fromUtf8(readAll(out + "/CYCLE_TRACE.csv")).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 1 + 2 * 134);
+    QVERIFY2(lines[0].startsWith("Cycle, Layer, Fold, Stalled, IFMAP SRAM Reads,"), qPrintable(lines[0]));
+    qint64 ifmap = 0, filter = 0, ofmap = 0;
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const QStringList f = lines[i].split(", ");
+        QCOMPARE(f[0].toLongLong(), qint64(i - 1));
+        ifmap += f[4].toLongLong();
+        filter += f[5].toLongLong();
+        ofmap += QString(f[6]).remove(',').toLongLong();
+    }
+    QCOMPARE(filter, 20LL * 40); // every weight read once into the array
+    QCOMPARE(ofmap, 40LL * 40); // one row fold: each output written once
+    const QStringList access
+        = QString::fromUtf8(readAll(out + "/DETAILED_ACCESS_REPORT.csv")).split('\n', Qt::SkipEmptyParts);
+    QVERIFY2(access[1].contains(QStringLiteral(", %1,").arg(ifmap)), qPrintable(access[1]));
+}
+
 void TestCliSimulate::badInput_data()
 {
     QTest::addColumn<QStringList>("args"); // %W% = work folder; --out is appended
@@ -214,6 +244,10 @@ void TestCliSimulate::badInput_data()
     QTest::newRow("recipe target matches nothing")
         << (model + QStringList { "--recipe", "%W%/no_match.json", "--config", kWsCfg }) << "no_match.json"
         << "steps[0].targets[0]";
+    QTest::newRow("trace too long")
+        << QStringList { "simulate", "--topology", "%W%/big_gemm.csv", "--gemm", "--config", kWsCfg, "--trace" }
+        << "--trace"
+        << "cycles";
     QTest::newRow("recipe missing") << (model + QStringList { "--recipe", "%W%/missing.json", "--config", kWsCfg })
                                     << "missing.json"
                                     << "open";
@@ -233,6 +267,7 @@ void TestCliSimulate::badInput()
     QVERIFY(writeAll(w + "/zero.cfg", QString(cfg).replace("ArrayHeight:    32", "ArrayHeight:    0").toUtf8()));
     QVERIFY(writeAll(w + "/zero.json", R"({"rows": 0, "cols": 32})"));
     QVERIFY(writeAll(w + "/alexnet.csv", kAlexNetConv1));
+    QVERIFY(writeAll(w + "/big_gemm.csv", "Layer, M, N, K,\nbig, 5000000, 32, 32,\n"));
     QVERIFY(writeAll(w + "/no_comma.csv", QByteArray(kAlexNetConv1).replace("4,\n", "4\n")));
     QVERIFY(writeAll(w + "/bad_ratio.json",
         R"({"schema": 1, "steps": [{"type": "prune", "targets": "*.mlp.c_fc.weight", "ratio": 1.5}]})"));
