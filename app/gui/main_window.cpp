@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // SPDX-FileCopyrightText: Optiscope developers
 #include "main_window.h"
+#include "accelerator_panel.h"
 
 #include "attention_bars_view.h"
 #include "attention_heatmap_view.h"
@@ -10,6 +11,7 @@
 #include "model_stats.h"
 #include "recent_folders.h"
 #include "runner.h"
+#include "view_export.h"
 
 #include <QAction>
 #include <QApplication>
@@ -44,7 +46,7 @@ static void initResources()
 
 namespace optiscope::gui {
 namespace {
-    constexpr int kStateVersion = 2; // 2: Compression dock tabbed with the 3D view
+    constexpr int kStateVersion = 3; // 2: Compression dock tabbed with the 3D view; 3: Accelerator dock
 
     QString droppedFolder(const QMimeData* mime)
     {
@@ -67,9 +69,11 @@ MainWindow::MainWindow(QWidget* parent)
     setDockOptions(AnimatedDocks | AllowTabbedDocks | AllowNestedDocks);
 
     m_heatmap = new widgets::AttentionHeatmapView(this);
+    widgets::installViewExport(m_heatmap, QStringLiteral("attention-heatmap"));
     setCentralWidget(m_heatmap);
     createDocks();
     createCompressionDock();
+    createAcceleratorDock();
     createMenus();
     createStatusBar();
 
@@ -130,6 +134,7 @@ void MainWindow::createDocks()
     selectors->addStretch(1);
     headsLayout->addLayout(selectors);
     m_grid = new widgets::HeadGridView(headsPanel);
+    widgets::installViewExport(m_grid, QStringLiteral("attention-heads"));
     headsLayout->addWidget(m_grid, 1);
     headsDock->setWidget(headsPanel);
     addDockWidget(Qt::LeftDockWidgetArea, headsDock);
@@ -145,6 +150,7 @@ void MainWindow::createDocks()
     m_barsMode->addItem(tr("Selected head only"));
     barsLayout->addWidget(m_barsMode);
     m_bars = new widgets::AttentionBarsView(barsPanel);
+    widgets::installViewExport(m_bars, QStringLiteral("attention-3d"), widgets::ExportFormats::PngOnly);
     barsLayout->addWidget(m_bars, 1);
     barsDock->setWidget(barsPanel);
     addDockWidget(Qt::RightDockWidgetArea, barsDock);
@@ -161,6 +167,34 @@ void MainWindow::createDocks()
         m_bars->setMode(index == 0 ? widgets::AttentionBarsView::Mode::AllHeadsOfLayer
                                    : widgets::AttentionBarsView::Mode::SelectedHead);
     });
+}
+
+void MainWindow::createAcceleratorDock()
+{
+    auto* dock = new QDockWidget(tr("Accelerator"), this);
+    dock->setObjectName(QStringLiteral("acceleratorDock"));
+    m_accelerator = new AcceleratorPanel(dock);
+    dock->setWidget(m_accelerator);
+    addDockWidget(Qt::RightDockWidgetArea, dock);
+    if (auto* bars = findChild<QDockWidget*>(QStringLiteral("barsDock"))) {
+        tabifyDockWidget(bars, dock);
+    }
+}
+
+void MainWindow::exportSimulationReports()
+{
+    const QString folder = QFileDialog::getExistingDirectory(this, tr("Export Simulation Reports Into"));
+    if (folder.isEmpty()) {
+        return;
+    }
+    if (const QString error = m_accelerator->writeReports(folder); !error.isEmpty()) {
+        showError(error);
+        return;
+    }
+    statusBar()->showMessage(tr("Wrote COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv and "
+                                "summary.json into %1")
+                                 .arg(folder),
+        6000);
 }
 
 void MainWindow::createCompressionDock()
@@ -218,6 +252,8 @@ void MainWindow::createMenus()
     file->addSeparator();
     file->addAction(tr("Open Re&cipe\u2026"), m_compression, &CompressionPanel::chooseAndOpenRecipe);
     file->addAction(tr("&Save Recipe\u2026"), m_compression, &CompressionPanel::chooseAndSaveRecipe);
+    file->addAction(tr("Open &Array Config\u2026"), m_accelerator, &AcceleratorPanel::chooseAndLoadConfig);
+    file->addAction(tr("&Export Simulation Reports\u2026"), this, &MainWindow::exportSimulationReports);
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -233,6 +269,13 @@ void MainWindow::createMenus()
     run->setShortcuts({ QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter) });
     QAction* cancel = model->addAction(tr("&Cancel"), m_runner, &Runner::cancel);
     cancel->setShortcut(Qt::Key_Escape);
+
+    QMenu* simulator = menuBar()->addMenu(tr("&Simulator"));
+    simulator->addAction(tr("&Play / Pause"), QKeySequence(Qt::Key_F5), m_accelerator, &AcceleratorPanel::togglePlaying);
+    simulator->addAction(tr("Step &Forward"), QKeySequence(Qt::Key_F10), m_accelerator, &AcceleratorPanel::stepForward);
+    simulator->addAction(tr("Step &Back"), QKeySequence(Qt::SHIFT | Qt::Key_F10), m_accelerator, &AcceleratorPanel::stepBack);
+    simulator->addAction(tr("&First Cycle"), QKeySequence(Qt::CTRL | Qt::Key_F10), m_accelerator,
+        [this] { m_accelerator->seekCycle(0); });
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     for (QDockWidget* dock : findChildren<QDockWidget*>()) {
@@ -389,6 +432,7 @@ void MainWindow::onRunFinished(const std::shared_ptr<const RunSnapshot>& snapsho
     m_heatmap->setData(snapshot->attention);
     m_grid->setData(snapshot->attention);
     m_bars->setData(snapshot->attention);
+    m_accelerator->setOpTrace(snapshot->result.opTrace, QFileInfo(m_runner->model() ? m_runner->model()->folder : QString()).fileName());
     selectHead(m_layerSpin->value(), m_headSpin->value());
     m_runLabel->setText(tr("Last run: %1 tokens, %2 ms")
                             .arg(snapshot->result.tokens)

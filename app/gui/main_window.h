@@ -22,6 +22,7 @@ class HeadGridView;
 
 namespace optiscope::gui {
 
+class AcceleratorPanel;
 class CompressionPanel;
 class InputPanel;
 class Runner;
@@ -43,6 +44,7 @@ public:
     Runner* runner() const { return m_runner; }
     InputPanel* inputPanel() const { return m_input; }
     CompressionPanel* compressionPanel() const { return m_compression; }
+    AcceleratorPanel* acceleratorPanel() const { return m_accelerator; }
     widgets::AttentionHeatmapView* heatmapView() const { return m_heatmap; }
     widgets::HeadGridView* headGridView() const { return m_grid; }
     widgets::AttentionBarsView* barsView() const { return m_bars; }
@@ -65,6 +67,8 @@ private:
     void createMenus();
     void createDocks();
     void createCompressionDock();
+    void createAcceleratorDock();
+    void exportSimulationReports();
     std::vector<std::int32_t> currentTokens() const;
     void createStatusBar();
     void rebuildRecentMenu();
@@ -78,6 +82,7 @@ private:
     Runner* m_runner = nullptr;
     InputPanel* m_input = nullptr;
     CompressionPanel* m_compression = nullptr;
+    AcceleratorPanel* m_accelerator = nullptr;
     widgets::AttentionHeatmapView* m_heatmap = nullptr;
     widgets::HeadGridView* m_grid = nullptr;
     widgets::AttentionBarsView* m_bars = nullptr;

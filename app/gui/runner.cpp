@@ -218,6 +218,7 @@ void Runner::run(RunRequest request)
             }
             core::CaptureOptions capture;
             capture.attention = true;
+            capture.opTrace = true; // the accelerator simulates the run's matrix products
             auto result = core::run(*model->model, *input, capture, cancel.get());
             if (!result) {
                 emit jobFailed(generation, QString::fromStdString(result.error().message),

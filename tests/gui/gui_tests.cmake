@@ -4,3 +4,4 @@
 optiscope_add_tests(gui gui optiscope::gui)
 vtk_module_autoinit(TARGETS tst_main_window MODULES ${VTK_LIBRARIES})
 vtk_module_autoinit(TARGETS tst_compression_panel MODULES ${VTK_LIBRARIES})
+vtk_module_autoinit(TARGETS tst_accelerator_panel MODULES ${VTK_LIBRARIES})

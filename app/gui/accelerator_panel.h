@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+// SPDX-FileCopyrightText: Optiscope developers
+#pragma once
+// The accelerator: every matrix product of the last run (of the compressed model, when one is applied)
+// simulated on a systolic array in analytic mode, per layer in a table with totals, and stepped cycle by
+// cycle on a PE grid: play, pause, single steps both ways, seek to any cycle or layer. The stepper and the
+// analytic totals are the same model (accelsim tests that), so the grid and the table always agree.
+#include "optiscope/accelsim/simulate.h"
+#include "optiscope/accelsim/stepper.h"
+#include "optiscope/optrace/op_trace.h"
+
+#include <QElapsedTimer>
+#include <QWidget>
+
+#include <optional>
+#include <vector>
+
+class QComboBox;
+class QLabel;
+class QPushButton;
+class QSlider;
+class QSpinBox;
+class QTableView;
+class QTimer;
+
+namespace optiscope::widgets {
+class PeGridView;
+}
+
+namespace optiscope::gui {
+
+class AcceleratorConfigForm;
+class LayerStatsModel;
+
+class AcceleratorPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit AcceleratorPanel(QWidget* parent = nullptr);
+    ~AcceleratorPanel() override;
+
+    // The matrix products of one forward pass; simulated at once with the current array.
+    void setOpTrace(const optrace::OpTrace& trace, const QString& workloadName);
+    // A SCALE-Sim .cfg or an Optiscope .json; returns the one-line error (also shown inline), empty on success.
+    QString loadConfig(const QString& path);
+    // Writes the SCALE-Sim reports and summary.json into folder; returns the error, empty on success.
+    QString writeReports(const QString& folder) const;
+
+    bool hasResult() const { return m_stepper.has_value(); }
+    const accelsim::SimulationResult& result() const;
+    qint64 totalCycles() const { return m_stepper ? m_stepper->totalCycles() : 0; }
+    qint64 currentCycle() const { return m_stepper ? m_stepper->cycle() : 0; }
+    std::optional<accelsim::CycleState> currentState() const;
+    QString errorText() const;
+
+    AcceleratorConfigForm* configForm() const { return m_form; }
+    widgets::PeGridView* peGrid() const { return m_grid; }
+    QTableView* layerTable() const { return m_table; }
+    LayerStatsModel* layerModel() const { return m_model; }
+    bool isPlaying() const;
+
+public slots:
+    void seekCycle(qint64 cycle);
+    void stepForward() { seekCycle(currentCycle() + 1); }
+    void stepBack() { seekCycle(currentCycle() - 1); }
+    void seekLayer(int layer);
+    void setPlaying(bool playing);
+    void togglePlaying() { setPlaying(!isPlaying()); }
+    void chooseAndLoadConfig();
+
+signals:
+    void simulated(); // a new analytic result and stepper are on screen
+    void cycleShown(qint64 cycle);
+
+private:
+    void resimulate();
+    void showCycle();
+    void advancePlayback();
+    void showError(const QString& message);
+
+    AcceleratorConfigForm* m_form = nullptr;
+    QLabel* m_error = nullptr;
+    QLabel* m_totals = nullptr;
+    LayerStatsModel* m_model = nullptr;
+    QTableView* m_table = nullptr;
+    widgets::PeGridView* m_grid = nullptr;
+    QLabel* m_cycleInfo = nullptr;
+    QSlider* m_slider = nullptr;
+    QSpinBox* m_cycleSpin = nullptr;
+    QComboBox* m_speed = nullptr;
+    QPushButton* m_play = nullptr;
+    QTimer* m_timer = nullptr;
+    QElapsedTimer m_clock;
+    double m_pendingCycles = 0; // fractional cycles owed to playback between timer ticks
+
+    std::optional<optrace::OpTrace> m_trace;
+    QString m_workloadName;
+    std::optional<accelsim::Stepper> m_stepper;
+    std::vector<accelsim::PeState> m_states;
+    int m_shownLayer = -1;
+};
+
+} // namespace optiscope::gui

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: Apache-2.0
+// SPDX-FileCopyrightText: Optiscope developers
+#pragma once
+// Export of any view: a context menu with "Save as PNG…", "Save as SVG…" (vector, for widgets that paint
+// with QPainter) and "Copy image". Files are written whole or not at all (QSaveFile).
+#include <QString>
+
+class QWidget;
+
+namespace optiscope::widgets {
+
+enum class ExportFormats { PngAndSvg, PngOnly }; // PngOnly: OpenGL views, which QPainter cannot replay into SVG
+
+// The menu's dialogs suggest defaultBaseName.png / .svg.
+void installViewExport(QWidget* view, const QString& defaultBaseName, ExportFormats formats = ExportFormats::PngAndSvg);
+
+// Both return an empty string on success, else a one-line reason naming the file.
+QString saveViewPng(QWidget* view, const QString& path);
+QString saveViewSvg(QWidget* view, const QString& path);
+
+} // namespace optiscope::widgets
