@@ -11,6 +11,7 @@
 #include "model_stats.h"
 #include "recent_folders.h"
 #include "runner.h"
+#include "tensor_inspector.h"
 #include "view_export.h"
 
 #include <QAction>
@@ -46,7 +47,7 @@ static void initResources()
 
 namespace optiscope::gui {
 namespace {
-    constexpr int kStateVersion = 3; // 2: Compression dock tabbed with the 3D view; 3: Accelerator dock
+    constexpr int kStateVersion = 4; // 2: Compression dock tabbed with the 3D view; 3: Accelerator dock; 4: Weights dock
 
     QString droppedFolder(const QMimeData* mime)
     {
@@ -74,6 +75,7 @@ MainWindow::MainWindow(QWidget* parent)
     createDocks();
     createCompressionDock();
     createAcceleratorDock();
+    createTensorDock();
     createMenus();
     createStatusBar();
 
@@ -179,6 +181,19 @@ void MainWindow::createAcceleratorDock()
     if (auto* bars = findChild<QDockWidget*>(QStringLiteral("barsDock"))) {
         tabifyDockWidget(bars, dock);
     }
+}
+
+void MainWindow::createTensorDock()
+{
+    auto* dock = new QDockWidget(tr("Weights"), this);
+    dock->setObjectName(QStringLiteral("tensorDock"));
+    m_tensors = new TensorInspector(dock);
+    dock->setWidget(m_tensors);
+    addDockWidget(Qt::RightDockWidgetArea, dock);
+    if (auto* bars = findChild<QDockWidget*>(QStringLiteral("barsDock"))) {
+        tabifyDockWidget(bars, dock);
+    }
+    connect(m_compression, &CompressionPanel::compressedModelReady, m_tensors, &TensorInspector::setModel);
 }
 
 void MainWindow::exportSimulationReports()
@@ -413,6 +428,7 @@ void MainWindow::onModelLoaded(const std::shared_ptr<const ModelSnapshot>& model
     selectHead(0, 0);
     m_input->setModel(model->model.get());
     m_compression->setModel(model->model);
+    m_tensors->setModel(model->model);
     m_modelLabel->setText(formatModelStats(*model->model, model->fileBytes));
     m_runLabel->clear();
     setWindowTitle(QStringLiteral("%1 \u2014 Optiscope").arg(QFileInfo(model->folder).fileName()));

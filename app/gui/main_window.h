@@ -24,6 +24,7 @@ namespace optiscope::gui {
 
 class AcceleratorPanel;
 class CompressionPanel;
+class TensorInspector;
 class InputPanel;
 class Runner;
 
@@ -45,6 +46,7 @@ public:
     InputPanel* inputPanel() const { return m_input; }
     CompressionPanel* compressionPanel() const { return m_compression; }
     AcceleratorPanel* acceleratorPanel() const { return m_accelerator; }
+    TensorInspector* tensorInspector() const { return m_tensors; }
     widgets::AttentionHeatmapView* heatmapView() const { return m_heatmap; }
     widgets::HeadGridView* headGridView() const { return m_grid; }
     widgets::AttentionBarsView* barsView() const { return m_bars; }
@@ -68,6 +70,7 @@ private:
     void createDocks();
     void createCompressionDock();
     void createAcceleratorDock();
+    void createTensorDock();
     void exportSimulationReports();
     std::vector<std::int32_t> currentTokens() const;
     void createStatusBar();
@@ -83,6 +86,7 @@ private:
     InputPanel* m_input = nullptr;
     CompressionPanel* m_compression = nullptr;
     AcceleratorPanel* m_accelerator = nullptr;
+    TensorInspector* m_tensors = nullptr;
     widgets::AttentionHeatmapView* m_heatmap = nullptr;
     widgets::HeadGridView* m_grid = nullptr;
     widgets::AttentionBarsView* m_bars = nullptr;
