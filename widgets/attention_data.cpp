@@ -2,7 +2,10 @@
 // SPDX-FileCopyrightText: Optiscope developers
 #include "attention_data.h"
 
+#include "color_map.h"
+
 #include <algorithm>
+#include <cmath>
 
 namespace optiscope::widgets {
 
@@ -21,6 +24,35 @@ float AttentionData::maxOf(int layer, int head) const
 {
     const float* m = matrix(layer, head);
     return *std::max_element(m, m + static_cast<std::size_t>(tokens) * tokens);
+}
+
+float AttentionData::scaleOf(int layer, int head) const
+{
+    const float* m = matrix(layer, head);
+    float scale = 0;
+    for (std::size_t i = 0; i < static_cast<std::size_t>(tokens) * tokens; ++i) {
+        scale = std::max(scale, signedValues ? std::fabs(m[i]) : m[i]);
+    }
+    return std::max(scale, 1e-6f);
+}
+
+QRgb AttentionData::rgb(float value, float scale) const
+{
+    return signedValues ? differenceRgb(value, scale) : attentionRgb(value, scale);
+}
+
+AttentionDataPtr attentionDifference(const AttentionData& after, const AttentionData& before)
+{
+    if (!after.isValid() || !before.isValid() || after.layers != before.layers || after.heads != before.heads
+        || after.tokens != before.tokens) {
+        return nullptr;
+    }
+    auto difference = std::make_shared<AttentionData>(after);
+    difference->signedValues = true;
+    for (std::size_t i = 0; i < difference->values.size(); ++i) {
+        difference->values[i] = after.values[i] - before.values[i];
+    }
+    return difference;
 }
 
 QString displayTokenLabel(const QString& raw, int maxChars)

@@ -2,6 +2,7 @@
 // SPDX-FileCopyrightText: Optiscope developers
 #pragma once
 // The plain value every attention view is fed: no engine types, immutable once shared.
+#include <QColor>
 #include <QStringList>
 
 #include <memory>
@@ -15,6 +16,9 @@ struct AttentionData {
     int tokens = 0; // T
     std::vector<float> values; // [layer][head][query][key] row-major, probabilities
     QStringList tokenLabels; // T entries, already readable (see displayTokenLabel)
+    // Differences of two runs (attentionDifference) rather than probabilities: drawn on a diverging scale
+    // symmetric around zero.
+    bool signedValues = false;
 
     bool isValid() const;
     bool contains(int layer, int head) const { return layer >= 0 && layer < layers && head >= 0 && head < heads; }
@@ -22,9 +26,15 @@ struct AttentionData {
     const float* matrix(int layer, int head) const;
     float at(int layer, int head, int query, int key) const { return matrix(layer, head)[query * tokens + key]; }
     float maxOf(int layer, int head) const;
+    // The colour scale's end of one head: its largest value, or largest |value| when signed (never 0).
+    float scaleOf(int layer, int head) const;
+    QRgb rgb(float value, float scale) const;
 };
 
 using AttentionDataPtr = std::shared_ptr<const AttentionData>;
+
+// after - before, element by element, signed; nullptr unless both are valid with equal shapes.
+AttentionDataPtr attentionDifference(const AttentionData& after, const AttentionData& before);
 
 // Makes a token label fit on an axis: control characters shown as symbols, whitespace-only
 // tokens as "␣", long ones elided.

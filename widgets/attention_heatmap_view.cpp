@@ -84,13 +84,13 @@ void AttentionHeatmapView::rebuildImage()
     m_image = QImage();
     if (hasMatrix()) {
         const int t = m_data->tokens;
-        m_scaleMax = m_scaleMode == ScaleMode::UnitInterval ? 1.0f : std::max(m_data->maxOf(m_layer, m_head), 1e-6f);
+        m_scaleMax = m_scaleMode == ScaleMode::UnitInterval ? 1.0f : m_data->scaleOf(m_layer, m_head);
         m_image = QImage(t, t, QImage::Format_RGB32);
         const float* m = m_data->matrix(m_layer, m_head);
         for (int q = 0; q < t; ++q) {
             auto* line = reinterpret_cast<QRgb*>(m_image.scanLine(q));
             for (int k = 0; k < t; ++k) {
-                line[k] = attentionRgb(m[q * t + k], m_scaleMax);
+                line[k] = m_data->rgb(m[q * t + k], m_scaleMax);
             }
         }
     }
@@ -286,11 +286,12 @@ void AttentionHeatmapView::paintAxes(QPainter& painter, const Layout& layout) co
 void AttentionHeatmapView::paintColourBar(QPainter& painter, const Layout& layout) const
 {
     const QRectF bar = layout.colourBar;
+    const bool isSigned = m_data && m_data->signedValues;
     const int steps = std::max(2, static_cast<int>(bar.height()));
     for (int i = 0; i < steps; ++i) {
         const double t = 1.0 - static_cast<double>(i) / (steps - 1);
         painter.fillRect(QRectF(bar.left(), bar.top() + i * bar.height() / steps, bar.width(), bar.height() / steps + 1),
-            viridis(t));
+            isSigned ? diverging(2.0 * t - 1.0) : viridis(t));
     }
     painter.setPen(palette().color(QPalette::Mid));
     painter.drawRect(bar);
@@ -301,14 +302,15 @@ void AttentionHeatmapView::paintColourBar(QPainter& painter, const Layout& layou
         const double fraction = static_cast<double>(i) / (kTicks - 1);
         const double y = bar.bottom() - fraction * bar.height();
         painter.drawLine(QPointF(bar.right(), y), QPointF(bar.right() + 4, y));
+        const double tick = isSigned ? (2.0 * fraction - 1.0) * m_scaleMax : fraction * m_scaleMax;
         painter.drawText(QRectF(bar.right() + 6, y - metrics.height() / 2.0, 40, metrics.height()),
-            Qt::AlignLeft | Qt::AlignVCenter, QString::number(fraction * m_scaleMax, 'f', 2));
+            Qt::AlignLeft | Qt::AlignVCenter, QString::number(tick, 'f', isSigned && m_scaleMax < 0.1 ? 3 : 2));
     }
     painter.save();
     painter.translate(bar.right() + 46, bar.center().y());
     painter.rotate(-90);
     painter.drawText(QRectF(-bar.height() / 2, 0, bar.height(), metrics.height() + 4), Qt::AlignCenter,
-        tr("attention probability"));
+        isSigned ? tr("difference (current \u2212 baseline)") : tr("attention probability"));
     painter.restore();
 }
 

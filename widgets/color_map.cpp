@@ -37,6 +37,21 @@ QColor viridis(double t)
         static_cast<float>(a[2] + f * (b[2] - a[2])));
 }
 
+QColor diverging(double t)
+{
+    if (!std::isfinite(t)) {
+        t = 0;
+    }
+    t = std::clamp(t, -1.0, 1.0);
+    // ColorBrewer RdBu ends (#2166ac, #b2182b) through white: equal steps look equal either side of zero.
+    const QColor end = t < 0 ? QColor(0x21, 0x66, 0xac) : QColor(0xb2, 0x18, 0x2b);
+    const double f = std::fabs(t);
+    const auto mix = [f](int channel) { return static_cast<int>(255 + (channel - 255) * f + 0.5); };
+    return QColor(mix(end.red()), mix(end.green()), mix(end.blue()));
+}
+
+QRgb differenceRgb(float value, float maxAbs) { return diverging(maxAbs > 0 ? value / maxAbs : 0.0).rgb(); }
+
 QRgb attentionRgb(float value, float maxValue)
 {
     return viridis(maxValue > 0 ? value / maxValue : 0.0).rgb();

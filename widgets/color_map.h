@@ -11,5 +11,9 @@ namespace optiscope::widgets {
 QColor viridis(double t);
 // Maps value in [0, maxValue] to viridis; maxValue <= 0 maps everything to the low end.
 QRgb attentionRgb(float value, float maxValue);
+// Diverging blue - white - red for signed values (differences); t in [-1, 1] (clamped).
+QColor diverging(double t);
+// Maps value in [-maxAbs, maxAbs] to the diverging scale.
+QRgb differenceRgb(float value, float maxAbs);
 
 } // namespace optiscope::widgets

@@ -38,13 +38,13 @@ void HeadGridView::setData(AttentionDataPtr data)
         for (int layer = 0; layer < m_data->layers; ++layer) {
             for (int head = 0; head < m_data->heads; ++head) {
                 // Each head on its own scale, as in the heatmap's default mode.
-                const float maxValue = std::max(m_data->maxOf(layer, head), 1e-6f);
+                const float maxValue = m_data->scaleOf(layer, head);
                 const float* m = m_data->matrix(layer, head);
                 QImage image(t, t, QImage::Format_RGB32);
                 for (int q = 0; q < t; ++q) {
                     auto* line = reinterpret_cast<QRgb*>(image.scanLine(q));
                     for (int k = 0; k < t; ++k) {
-                        line[k] = attentionRgb(m[q * t + k], maxValue);
+                        line[k] = m_data->rgb(m[q * t + k], maxValue);
                     }
                 }
                 m_thumbnails.push_back(std::move(image));

@@ -76,6 +76,9 @@ MainWindow::MainWindow(QWidget* parent)
     createCompressionDock();
     createAcceleratorDock();
     createTensorDock();
+    if (auto* compressionDock = findChild<QDockWidget*>(QStringLiteral("compressionDock"))) {
+        compressionDock->raise(); // the tab a first start shows; restoreState() may pick another
+    }
     createMenus();
     createStatusBar();
 
@@ -135,6 +138,13 @@ void MainWindow::createDocks()
     selectors->addWidget(m_unitScale);
     selectors->addStretch(1);
     headsLayout->addLayout(selectors);
+    m_attentionSource = new QComboBox(headsPanel);
+    m_attentionSource->addItem(tr("Current model"));
+    m_attentionSource->addItem(tr("Baseline (uncompressed)"));
+    m_attentionSource->addItem(tr("Difference: current \u2212 baseline"));
+    m_attentionSource->setToolTip(tr("With a recipe applied, compare the compressed model's attention with the "
+                                     "uncompressed model's on the same input"));
+    headsLayout->addWidget(m_attentionSource);
     m_grid = new widgets::HeadGridView(headsPanel);
     widgets::installViewExport(m_grid, QStringLiteral("attention-heads"));
     headsLayout->addWidget(m_grid, 1);
@@ -161,6 +171,7 @@ void MainWindow::createDocks()
     connect(m_layerSpin, &QSpinBox::valueChanged, this, onSpin);
     connect(m_headSpin, &QSpinBox::valueChanged, this, onSpin);
     connect(m_grid, &widgets::HeadGridView::headSelected, this, &MainWindow::selectHead);
+    connect(m_attentionSource, &QComboBox::currentIndexChanged, this, &MainWindow::showAttention);
     connect(m_unitScale, &QCheckBox::toggled, this, [this](bool unit) {
         m_heatmap->setScaleMode(unit ? widgets::AttentionHeatmapView::ScaleMode::UnitInterval
                                      : widgets::AttentionHeatmapView::ScaleMode::HeadMaximum);
@@ -445,9 +456,10 @@ void MainWindow::onModelLoaded(const std::shared_ptr<const ModelSnapshot>& model
 void MainWindow::onRunFinished(const std::shared_ptr<const RunSnapshot>& snapshot)
 {
     m_lastRun = snapshot;
-    m_heatmap->setData(snapshot->attention);
-    m_grid->setData(snapshot->attention);
-    m_bars->setData(snapshot->attention);
+    m_difference = snapshot->baselineAttention
+        ? widgets::attentionDifference(*snapshot->attention, *snapshot->baselineAttention)
+        : nullptr;
+    showAttention();
     m_accelerator->setOpTrace(snapshot->result.opTrace, QFileInfo(m_runner->model() ? m_runner->model()->folder : QString()).fileName());
     selectHead(m_layerSpin->value(), m_headSpin->value());
     m_runLabel->setText(tr("Last run: %1 tokens, %2 ms")
@@ -457,6 +469,36 @@ void MainWindow::onRunFinished(const std::shared_ptr<const RunSnapshot>& snapsho
         m_runLabel->setText(m_runLabel->text() + tr(" \u00b7 compressed model"));
     }
     emit runDisplayed();
+}
+
+widgets::AttentionDataPtr MainWindow::shownAttention() const
+{
+    if (!m_lastRun) {
+        return nullptr;
+    }
+    switch (static_cast<AttentionSource>(m_attentionSource->currentIndex())) {
+    case AttentionSource::Baseline:
+        return m_lastRun->baselineAttention ? m_lastRun->baselineAttention : m_lastRun->attention;
+    case AttentionSource::Difference:
+        return m_difference;
+    case AttentionSource::Current:
+        break;
+    }
+    return m_lastRun->attention;
+}
+
+// The 2D views follow the source choice; the 3D bars show probabilities only (current or baseline).
+void MainWindow::showAttention()
+{
+    widgets::AttentionDataPtr data = shownAttention();
+    if (!data && m_lastRun) {
+        // Difference without a recipe applied: nothing to compare, so the current model it is.
+        data = m_lastRun->attention;
+        statusBar()->showMessage(tr("No recipe is applied: baseline and current model are the same."), 4000);
+    }
+    m_heatmap->setData(data);
+    m_grid->setData(data);
+    m_bars->setData(data && data->signedValues ? m_lastRun->attention : data);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

@@ -52,6 +52,7 @@ public:
     widgets::AttentionBarsView* barsView() const { return m_bars; }
     QSpinBox* layerSpin() const { return m_layerSpin; }
     QSpinBox* headSpin() const { return m_headSpin; }
+    QComboBox* attentionSourceCombo() const { return m_attentionSource; }
     const std::shared_ptr<const RunSnapshot>& lastRun() const { return m_lastRun; }
     QString modelStatsText() const;
 
@@ -81,6 +82,9 @@ private:
     void onBusyChanged(bool busy, const QString& what);
     void onModelLoaded(const std::shared_ptr<const ModelSnapshot>& model);
     void onRunFinished(const std::shared_ptr<const RunSnapshot>& snapshot);
+    enum class AttentionSource { Current, Baseline, Difference };
+    widgets::AttentionDataPtr shownAttention() const;
+    void showAttention();
 
     Runner* m_runner = nullptr;
     InputPanel* m_input = nullptr;
@@ -93,6 +97,8 @@ private:
     QSpinBox* m_layerSpin = nullptr;
     QSpinBox* m_headSpin = nullptr;
     QCheckBox* m_unitScale = nullptr;
+    QComboBox* m_attentionSource = nullptr; // AttentionSource
+    widgets::AttentionDataPtr m_difference; // of the last run, when it has a baseline
     QComboBox* m_barsMode = nullptr;
     QMenu* m_recentMenu = nullptr;
     QLabel* m_modelLabel = nullptr;

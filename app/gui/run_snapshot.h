@@ -38,6 +38,8 @@ struct RunSnapshot {
     std::shared_ptr<const core::Model> model;
     core::RunResult result;
     widgets::AttentionDataPtr attention; // copy of result.attentions with token labels
+    // The same input on the uncompressed model, when the run model is a compressed one; else nullptr.
+    widgets::AttentionDataPtr baselineAttention;
     std::vector<std::int32_t> tokenIds; // empty for images
     double wallMs = 0; // input preparation + run, as the user waited for it
 };

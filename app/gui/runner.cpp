@@ -208,7 +208,9 @@ void Runner::run(RunRequest request)
         model = std::move(replaced);
     }
     auto cancel = m_cancel;
-    m_pool.start([this, generation, cancel, model, request = std::move(request)] {
+    // A compressed run model is compared with the loaded one on the same input (before/after views).
+    std::shared_ptr<const core::Model> baseline = m_runModel && m_model ? m_model->model : nullptr;
+    m_pool.start([this, generation, cancel, model, baseline, request = std::move(request)] {
         try {
             const auto start = Clock::now();
             auto input = prepareInput(*model, request);
@@ -235,6 +237,17 @@ void Runner::run(RunRequest request)
             attention->tokens = result->tokens;
             attention->values = result->attentions;
             attention->tokenLabels = tokenLabels(*model->model, input->tokenIds, result->tokens);
+            if (baseline && baseline != model->model) {
+                auto before = core::run(*baseline, *input, capture, cancel.get());
+                if (!before) {
+                    emit jobFailed(generation, QString::fromStdString(before.error().message),
+                        before.error().code == core::ErrorCode::Cancelled || cancel->isCancelled());
+                    return;
+                }
+                auto baselineAttention = std::make_shared<widgets::AttentionData>(*attention);
+                baselineAttention->values = std::move(before->attentions);
+                snapshot->baselineAttention = std::move(baselineAttention);
+            }
             snapshot->attention = std::move(attention);
             snapshot->result = std::move(*result);
             snapshot->wallMs = msSince(start);

@@ -96,6 +96,11 @@ void TensorInspector::setModel(std::shared_ptr<const core::Model> model)
     m_model = std::move(model);
     rebuildTree();
     if (selected.isEmpty() || !selectTensor(selected)) {
+        // Start on the first block matrix so the views never open empty.
+        QTreeWidgetItem* first = m_tree->topLevelItemCount() ? m_tree->topLevelItem(0) : nullptr;
+        if (first && first->childCount() > 0) {
+            m_tree->setCurrentItem(first->child(0));
+        }
         showSelected();
     }
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // SPDX-FileCopyrightText: Optiscope developers
+#include "attention_heatmap_view.h"
 #include "compression_panel.h"
 #include "gl_support.h"
 #include "input_panel.h"
@@ -11,6 +12,7 @@
 
 #include "optiscope/core/compression/compressed_model.h"
 #include "optiscope/core/compression/recipe.h"
+#include "optiscope/core/inference.h"
 
 #include <QAction>
 #include <QApplication>
@@ -44,6 +46,7 @@ constexpr double kMinPerplexityChange = 1e-4; // relative; pruning half the weig
 // Re-evaluating the same model: float32 sums in a different (parallel) order differ in the last bits.
 constexpr double kMaxReevaluationDiff = 1e-6; // relative
 constexpr double kPruneRatio = 0.5;
+constexpr double kMaxRerunAttentionDiff = 1e-7; // run() is deterministic; the same input gives the same values
 
 const QString kSampleModel = QStringLiteral(OPTISCOPE_SAMPLES_DIR "/tiny-gpt2");
 const QString kText = QStringLiteral("The quick brown fox jumps over the lazy dog, and the dog sleeps.");
@@ -191,6 +194,36 @@ void TestCompressionPanel::pruneUndoRedoAndRecipeRoundTrip()
 
     QTest::qWait(100); // let the status bar lay out its new text before the screenshot
     QVERIFY(m_window->grab().save(outputPath(QStringLiteral("compression_panel.png"))));
+
+    // Before / after: the run carries the uncompressed model's attention on the same input, equal to
+    // running the base model directly; the difference view shows current - baseline.
+    QVERIFY(prunedRun->baselineAttention);
+    auto input = core::textInput(*base, kText.toStdString());
+    QVERIFY(input);
+    core::CaptureOptions capture;
+    capture.attention = true;
+    auto direct = core::run(*base, *input, capture);
+    QVERIFY(direct);
+    QCOMPARE(prunedRun->baselineAttention->values.size(), direct->attentions.size());
+    for (std::size_t i = 0; i < direct->attentions.size(); ++i) {
+        QVERIFY(std::abs(prunedRun->baselineAttention->values[i] - direct->attentions[i]) <= kMaxRerunAttentionDiff);
+    }
+    m_window->attentionSourceCombo()->setCurrentIndex(2);
+    m_window->selectHead(1, 2);
+    const auto shown = m_window->heatmapView()->data();
+    QVERIFY(shown && shown->signedValues);
+    const int t = shown->tokens;
+    for (int q = 0; q < t; ++q) {
+        for (int k = 0; k < t; ++k) {
+            const float expected = prunedRun->attention->at(1, 2, q, k) - prunedRun->baselineAttention->at(1, 2, q, k);
+            QCOMPARE(m_window->heatmapView()->value(q, k), expected);
+        }
+    }
+    QVERIFY(m_window->grab().save(outputPath(QStringLiteral("attention_difference.png"))));
+    m_window->attentionSourceCombo()->setCurrentIndex(1);
+    QCOMPARE(m_window->heatmapView()->data(), prunedRun->baselineAttention);
+    m_window->attentionSourceCombo()->setCurrentIndex(0);
+    QCOMPARE(m_window->heatmapView()->data(), prunedRun->attention);
 
     // Undo: back to the baseline values exactly.
     metrics.clear();
