@@ -199,6 +199,25 @@ QString AcceleratorPanel::loadConfig(const QString& path)
     return errorText();
 }
 
+QByteArray AcceleratorPanel::configJson() const
+{
+    auto config = accelsim::ArrayConfig::create(m_form->params());
+    return config ? QByteArray::fromStdString(accelsim::formatArrayConfigJson(*config)) : QByteArray();
+}
+
+QString AcceleratorPanel::setConfigJson(const QByteArray& json, const QString& source)
+{
+    auto config = accelsim::parseArrayConfigJson(json.toStdString(), source.toStdString());
+    if (!config) {
+        const QString message = QString::fromStdString(config.error().message);
+        showError(message);
+        return message;
+    }
+    m_form->setParams(config->params());
+    resimulate();
+    return errorText();
+}
+
 void AcceleratorPanel::chooseAndLoadConfig()
 {
     const QString path = QFileDialog::getOpenFileName(

@@ -42,6 +42,9 @@ public:
     void setOpTrace(const optrace::OpTrace& trace, const QString& workloadName);
     // A SCALE-Sim .cfg or an Optiscope .json; returns the one-line error (also shown inline), empty on success.
     QString loadConfig(const QString& path);
+    // The array as Optiscope's config JSON (sessions), and back; setConfigJson returns the error, empty on success.
+    QByteArray configJson() const;
+    QString setConfigJson(const QByteArray& json, const QString& source);
     // Writes the SCALE-Sim reports and summary.json into folder; returns the error, empty on success.
     QString writeReports(const QString& folder) const;
 

@@ -19,8 +19,11 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <QUndoStack>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace optiscope::gui {
 
@@ -54,6 +57,20 @@ CompressionPanel::CompressionPanel(QWidget* parent)
     buttons->addStretch(1);
     layout->addLayout(buttons);
 
+    auto* calibrationRow = new QHBoxLayout;
+    m_calibrationLabel = new QLabel(this);
+    m_calibrationLabel->setObjectName(QStringLiteral("calibrationLabel"));
+    m_calibrationLabel->setToolTip(tr("Wanda, SparseGPT and head ablation score weights with activations measured "
+                                      "on this text (survey \u00a7V-B). Calibrating on the text you evaluate "
+                                      "flatters the result; choose a separate text for a fair comparison."));
+    auto* calibrationButton = new QPushButton(tr("Calibration text\u2026"), this);
+    calibrationButton->setToolTip(m_calibrationLabel->toolTip());
+    calibrationRow->addWidget(m_calibrationLabel, 1);
+    calibrationRow->addWidget(calibrationButton);
+    layout->addLayout(calibrationRow);
+    connect(calibrationButton, &QPushButton::clicked, this, &CompressionPanel::chooseCalibrationFile);
+    showCalibration();
+
     layout->addWidget(new QLabel(tr("Recipe"), this));
     m_list = new QListWidget(this);
     m_list->setObjectName(QStringLiteral("recipeList"));
@@ -69,6 +86,11 @@ CompressionPanel::CompressionPanel(QWidget* parent)
     connect(m_add, &QPushButton::clicked, this, &CompressionPanel::addStep);
     connect(m_remove, &QPushButton::clicked, this, &CompressionPanel::removeSelectedStep);
     connect(m_document, &RecipeDocument::changed, this, &CompressionPanel::onDocumentChanged);
+    // A push drops the redo side (count() shrinks to index()); undo and redo only move along it.
+    connect(m_undo, &QUndoStack::indexChanged, this, [this](int index) {
+        m_history.resize(m_undo->count() + 1);
+        m_history[index] = m_document->steps();
+    });
     connect(m_runner, &CompressionRunner::finished, this, &CompressionPanel::onFinished);
     connect(m_runner, &CompressionRunner::failed, this, &CompressionPanel::onFailed);
     connect(m_runner, &CompressionRunner::busyChanged, this, [this](bool busy) {
@@ -79,11 +101,22 @@ CompressionPanel::CompressionPanel(QWidget* parent)
     setEnabled(false);
 }
 
+CompressionPanel::~CompressionPanel()
+{
+    // ~QUndoStack runs after our members are gone (children die in ~QWidget) and its clear()
+    // emits indexChanged: the history lambda must not see it.
+    m_undo->disconnect(this);
+}
+
 void CompressionPanel::setModel(std::shared_ptr<const core::Model> model)
 {
     m_model = std::move(model);
     m_runner->setBaseModel(m_model);
     setEnabled(m_model != nullptr);
+    // Tokens of another model's tokenizer mean nothing here: back to the input text.
+    m_calibrationFile.clear();
+    m_calibrationTokens.clear();
+    showCalibration();
     if (m_model) {
         // The linear weights of every block, not the embeddings (which would also change a tied LM head).
         m_editor->setDefaultTargets(m_model->config().architecture == core::Architecture::Gpt2
@@ -98,7 +131,65 @@ void CompressionPanel::reapply()
     if (!m_model) {
         return;
     }
-    m_runner->apply(m_document->toJson(), m_tokens ? m_tokens() : std::vector<std::int32_t> {});
+    auto tokens = m_tokens ? m_tokens() : std::vector<std::int32_t> {};
+    auto calibration = calibrationSequences(tokens);
+    m_runner->apply(m_document->toJson(), std::move(tokens), std::move(calibration));
+}
+
+std::vector<std::vector<std::int32_t>> CompressionPanel::calibrationSequences(
+    const std::vector<std::int32_t>& input) const
+{
+    const auto& tokens = m_calibrationFile.isEmpty() ? input : m_calibrationTokens;
+    if (tokens.empty()) {
+        return {};
+    }
+    return { tokens };
+}
+
+bool CompressionPanel::setCalibrationFile(const QString& path)
+{
+    if (path.isEmpty()) {
+        m_calibrationFile.clear();
+        m_calibrationTokens.clear();
+    } else {
+        if (!m_model || !m_model->tokenizer()) {
+            emit errorOccurred(tr("%1: calibration text: the model has no tokenizer to read it").arg(path));
+            return false;
+        }
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly)) {
+            emit errorOccurred(tr("%1: calibration text: cannot read: %2").arg(path, file.errorString()));
+            return false;
+        }
+        const QByteArray text = file.readAll();
+        auto tokens = m_model->tokenizer()->encode(text.toStdString());
+        if (tokens.size() < 2) {
+            emit errorOccurred(tr("%1: calibration text: fewer than 2 tokens").arg(path));
+            return false;
+        }
+        m_calibrationFile = path;
+        m_calibrationTokens = std::move(tokens);
+    }
+    showCalibration();
+    reapply();
+    return true;
+}
+
+void CompressionPanel::chooseCalibrationFile()
+{
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Calibration text"), {}, tr("Text files (*.txt);;All files (*)"));
+    if (!path.isEmpty()) {
+        setCalibrationFile(path);
+    }
+}
+
+void CompressionPanel::showCalibration()
+{
+    m_calibrationLabel->setText(m_calibrationFile.isEmpty()
+            ? tr("Calibration: the input text")
+            : tr("Calibration: %1 (%n token(s))", nullptr, static_cast<int>(m_calibrationTokens.size()))
+                  .arg(QFileInfo(m_calibrationFile).fileName()));
 }
 
 void CompressionPanel::addStep()
@@ -146,6 +237,21 @@ bool CompressionPanel::openRecipe(const QString& path)
     m_revertOnFailure = true;
     m_undo->push(new ReplaceRecipeCommand(m_document, std::move(steps), QFileInfo(path).fileName()));
     return true;
+}
+
+void CompressionPanel::restoreRecipeHistory(const QList<QList<QJsonObject>>& history, int index)
+{
+    {
+        const QSignalBlocker blocker(m_document); // one apply at the end, not one per entry
+        m_undo->clear();
+        m_document->setSteps(history.isEmpty() ? QList<QJsonObject> {} : history.front());
+        m_history = { m_document->steps() };
+        for (qsizetype i = 1; i < history.size(); ++i) {
+            m_undo->push(new ReplaceRecipeCommand(m_document, history[i], tr("session")));
+        }
+        m_undo->setIndex(std::clamp<int>(index, 0, m_undo->count()));
+    }
+    onDocumentChanged();
 }
 
 bool CompressionPanel::saveRecipe(const QString& path)

@@ -8,6 +8,8 @@
 
 #include "optiscope/core/model.h"
 
+#include <QJsonObject>
+#include <QList>
 #include <QWidget>
 
 #include <functional>
@@ -32,6 +34,7 @@ public:
     using TokenSource = std::function<std::vector<std::int32_t>()>;
 
     explicit CompressionPanel(QWidget* parent = nullptr);
+    ~CompressionPanel() override;
 
     // A new base model: the step cache is dropped and the current recipe re-applied.
     void setModel(std::shared_ptr<const core::Model> model);
@@ -45,6 +48,11 @@ public:
     void chooseAndOpenRecipe();
     void chooseAndSaveRecipe();
     void reapply(); // e.g. after the input text changed
+    // Calibration for data-aware steps: a text file tokenized with the model's tokenizer, or ""
+    // for the input text (the default). Errors go to errorOccurred and keep the previous choice.
+    bool setCalibrationFile(const QString& path);
+    void chooseCalibrationFile();
+    const QString& calibrationFile() const { return m_calibrationFile; }
 
     QUndoStack* undoStack() const { return m_undo; }
     QAction* undoAction() const { return m_undoAction; }
@@ -56,6 +64,11 @@ public:
     CompressionRunner* runner() const { return m_runner; }
     const std::shared_ptr<const CompressionSnapshot>& lastResult() const { return m_last; }
 
+    // Every recipe the undo stack can reach, oldest first; the current one is at undoStack()->index().
+    const QList<QList<QJsonObject>>& recipeHistory() const { return m_history; }
+    // Rebuilds the undo stack from a saved history (one step per entry) and applies history[index] once.
+    void restoreRecipeHistory(const QList<QList<QJsonObject>>& history, int index);
+
 signals:
     // After a successful apply; the model is the base itself when no step changes anything.
     void compressedModelReady(std::shared_ptr<const optiscope::core::Model> model);
@@ -66,7 +79,12 @@ private:
     void onDocumentChanged();
     void onFinished(const std::shared_ptr<const CompressionSnapshot>& snapshot);
     void onFailed(const QString& message);
+    std::vector<std::vector<std::int32_t>> calibrationSequences(const std::vector<std::int32_t>& input) const;
+    void showCalibration();
 
+    QString m_calibrationFile;
+    std::vector<std::int32_t> m_calibrationTokens; // of m_calibrationFile
+    QLabel* m_calibrationLabel = nullptr;
     RecipeDocument* m_document = nullptr;
     QUndoStack* m_undo = nullptr;
     QAction* m_undoAction = nullptr;
@@ -78,6 +96,7 @@ private:
     QListWidget* m_list = nullptr;
     QLabel* m_status = nullptr;
     MetricsTable* m_metrics = nullptr;
+    QList<QList<QJsonObject>> m_history { QList<QJsonObject> {} };
     TokenSource m_tokens;
     std::shared_ptr<const core::Model> m_model;
     std::shared_ptr<const CompressionSnapshot> m_last;

@@ -12,6 +12,7 @@ namespace optiscope::gui {
 struct CompressionRunner::Worker {
     std::shared_ptr<const core::Model> base;
     std::unique_ptr<core::RecipeApplier> applier;
+    std::vector<std::vector<std::int32_t>> calibration; // the applier's
     // The identity model's metrics depend only on the tokens: kept so undo/redo only evaluate once.
     std::vector<std::int32_t> baselineTokens;
     std::optional<core::CompressionMetrics> baseline;
@@ -73,7 +74,8 @@ void CompressionRunner::finishJob(std::uint64_t generation)
     }
 }
 
-void CompressionRunner::apply(const QByteArray& recipeJson, std::vector<std::int32_t> tokens)
+void CompressionRunner::apply(const QByteArray& recipeJson, std::vector<std::int32_t> tokens,
+    std::vector<std::vector<std::int32_t>> calibration)
 {
     if (m_cancel) {
         m_cancel->cancel();
@@ -90,7 +92,8 @@ void CompressionRunner::apply(const QByteArray& recipeJson, std::vector<std::int
     }
     auto worker = m_worker;
     auto cancel = m_cancel;
-    m_pool.start([this, generation, worker, cancel, json = recipeJson.toStdString(), tokens = std::move(tokens)] {
+    m_pool.start([this, generation, worker, cancel, json = recipeJson.toStdString(), tokens = std::move(tokens),
+                     calibration = std::move(calibration)] {
         try {
             if (cancel->isCancelled()) {
                 emit jobFailed(generation, {}, true);
@@ -102,8 +105,10 @@ void CompressionRunner::apply(const QByteArray& recipeJson, std::vector<std::int
                 emit jobFailed(generation, QString::fromStdString(recipe.error().message), false);
                 return;
             }
-            if (!worker->applier) {
-                worker->applier = std::make_unique<core::RecipeApplier>(worker->base);
+            if (!worker->applier || worker->calibration != calibration) {
+                worker->applier = std::make_unique<core::RecipeApplier>(
+                    worker->base, core::CalibrationData { .sequences = calibration });
+                worker->calibration = calibration;
             }
             auto model = worker->applier->apply(*recipe);
             if (!model) {

@@ -43,8 +43,11 @@ public:
 
     // A new base model drops the applier and its cache.
     void setBaseModel(std::shared_ptr<const core::Model> base);
-    // recipeJson: the schema-1 document; tokens: what to evaluate on (may be empty).
-    void apply(const QByteArray& recipeJson, std::vector<std::int32_t> tokens);
+    // recipeJson: the schema-1 document; tokens: what to evaluate on (may be empty); calibration:
+    // the token sequences data-aware steps (Wanda, SparseGPT, head ablation) measure activations
+    // on. A different calibration set starts a fresh applier (cached steps depend on it).
+    void apply(const QByteArray& recipeJson, std::vector<std::int32_t> tokens,
+        std::vector<std::vector<std::int32_t>> calibration = {});
     bool isBusy() const { return m_busy; }
 
 signals:

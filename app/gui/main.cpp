@@ -5,6 +5,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QMessageBox>
 
 int main(int argc, char** argv)
 {
@@ -19,12 +20,19 @@ int main(int argc, char** argv)
     parser.setApplicationDescription(QStringLiteral("Explore transformer inference and attention."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("model"), QStringLiteral("Hugging Face model folder to open."));
+    parser.addPositionalArgument(QStringLiteral("model"), QStringLiteral("Hugging Face model folder or .optiscope session to open."));
     parser.process(app);
 
     optiscope::gui::MainWindow window;
     window.show();
-    if (!parser.positionalArguments().isEmpty()) {
+    if (parser.positionalArguments().isEmpty() && window.offerRecovery()) {
+        // the autosaved session is loading
+    } else if (!parser.positionalArguments().isEmpty()
+        && parser.positionalArguments().first().endsWith(QStringLiteral(".optiscope"))) {
+        if (const QString error = window.openSession(parser.positionalArguments().first()); !error.isEmpty()) {
+            QMessageBox::warning(&window, QStringLiteral("Optiscope"), error);
+        }
+    } else if (!parser.positionalArguments().isEmpty()) {
         window.setStartupText(QStringLiteral("Call me Ishmael. Some years ago, never mind how long precisely, I thought I "
                                              "would sail about a little and see the watery part of the world."));
         window.openModelFolder(parser.positionalArguments().first());

@@ -11,6 +11,7 @@
 #include "model_stats.h"
 #include "recent_folders.h"
 #include "runner.h"
+#include "session.h"
 #include "tensor_inspector.h"
 #include "view_export.h"
 
@@ -20,6 +21,7 @@
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDockWidget>
+#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -37,6 +39,7 @@
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTimer>
 #include <QVBoxLayout>
 
 // Resources of a static library are registered by hand, outside any namespace.
@@ -47,6 +50,7 @@ static void initResources()
 
 namespace optiscope::gui {
 namespace {
+    constexpr int kAutosaveMs = 3 * 60 * 1000; // recovery file every three minutes
     constexpr int kStateVersion = 4; // 2: Compression dock tabbed with the 3D view; 3: Accelerator dock; 4: Weights dock
 
     QString droppedFolder(const QMimeData* mime)
@@ -96,6 +100,11 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_runner, &Runner::failed, this, &MainWindow::showError);
     connect(m_runner, &Runner::cancelled, this, [this] { statusBar()->showMessage(tr("Cancelled."), 4000); });
     connect(m_input, &InputPanel::runRequested, this, &MainWindow::runCurrentInput);
+
+    m_autosave = new QTimer(this);
+    m_autosave->setInterval(kAutosaveMs);
+    connect(m_autosave, &QTimer::timeout, this, &MainWindow::writeRecoveryFile);
+    m_autosave->start();
 
     resize(1400, 900);
     QSettings settings;
@@ -276,6 +285,13 @@ void MainWindow::createMenus()
     connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
     rebuildRecentMenu();
     file->addSeparator();
+    QAction* openSessionAction = file->addAction(tr("Open &Session\u2026"), this, &MainWindow::chooseAndOpenSession);
+    openSessionAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    QAction* saveSessionAction = file->addAction(tr("Save Sessio&n"), this, &MainWindow::saveSessionOrAsk);
+    saveSessionAction->setShortcut(QKeySequence::Save);
+    QAction* saveSessionAs = file->addAction(tr("Save Session &As\u2026"), this, &MainWindow::chooseAndSaveSession);
+    saveSessionAs->setShortcut(QKeySequence::SaveAs);
+    file->addSeparator();
     file->addAction(tr("Open Re&cipe\u2026"), m_compression, &CompressionPanel::chooseAndOpenRecipe);
     file->addAction(tr("&Save Recipe\u2026"), m_compression, &CompressionPanel::chooseAndSaveRecipe);
     file->addAction(tr("Open &Array Config\u2026"), m_accelerator, &AcceleratorPanel::chooseAndLoadConfig);
@@ -451,6 +467,9 @@ void MainWindow::onModelLoaded(const std::shared_ptr<const ModelSnapshot>& model
         runCurrentInput();
         m_compression->reapply(); // baseline metrics for the new input, as the Run button does
     }
+    if (m_pendingSession && QFileInfo(m_pendingSession->modelFolder) == QFileInfo(model->folder)) {
+        applyPendingSession();
+    }
 }
 
 void MainWindow::onRunFinished(const std::shared_ptr<const RunSnapshot>& snapshot)
@@ -506,6 +525,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
     QSettings settings;
     settings.setValue(QStringLiteral("mainWindow/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("mainWindow/state"), saveState(kStateVersion));
+    QFile::remove(recoveryPath()); // a normal close: nothing to recover next time
     event->accept();
 }
 

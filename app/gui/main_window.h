@@ -6,6 +6,8 @@
 
 #include <QMainWindow>
 
+#include <optional>
+
 class QCheckBox;
 class QComboBox;
 class QLabel;
@@ -13,6 +15,7 @@ class QMenu;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
+class QTimer;
 
 namespace optiscope::widgets {
 class AttentionBarsView;
@@ -25,6 +28,7 @@ namespace optiscope::gui {
 class AcceleratorPanel;
 class CompressionPanel;
 class TensorInspector;
+struct SessionState;
 class InputPanel;
 class Runner;
 
@@ -56,9 +60,20 @@ public:
     const std::shared_ptr<const RunSnapshot>& lastRun() const { return m_lastRun; }
     QString modelStatsText() const;
 
+    // Sessions (main_window_session.cpp). Both return the one-line error, empty on success; a session
+    // opens in the background (sessionRestored() when it is on screen), a failed one changes nothing.
+    QString openSession(const QString& path);
+    QString saveSession(const QString& path);
+    std::optional<SessionState> captureSession() const;
+    static QString recoveryPath();
+    void writeRecoveryFile();
+    // At start: a recovery file left by a crash is offered for restoring (a question dialog).
+    bool offerRecovery();
+
 signals:
     // After the views show a new run (tests wait for this).
     void runDisplayed();
+    void sessionRestored();
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -78,6 +93,10 @@ private:
     void rebuildRecentMenu();
     void chooseModelFolder();
     void showAbout();
+    void applyPendingSession();
+    void chooseAndOpenSession();
+    void saveSessionOrAsk();
+    void chooseAndSaveSession();
     void showError(const QString& message);
     void onBusyChanged(bool busy, const QString& what);
     void onModelLoaded(const std::shared_ptr<const ModelSnapshot>& model);
@@ -106,6 +125,9 @@ private:
     QProgressBar* m_progress = nullptr;
     QPushButton* m_cancel = nullptr;
     std::shared_ptr<const RunSnapshot> m_lastRun;
+    QString m_sessionPath;
+    std::shared_ptr<SessionState> m_pendingSession; // applied once its model has loaded
+    QTimer* m_autosave = nullptr;
 };
 
 } // namespace optiscope::gui

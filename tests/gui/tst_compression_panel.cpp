@@ -20,6 +20,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMessageBox>
@@ -101,6 +102,7 @@ private slots:
     void cleanup();
     void pruneUndoRedoAndRecipeRoundTrip();
     void unmatchedTargetShowsErrorAndKeepsRecipe();
+    void wandaCalibratesOnInputOrFile();
 
 private:
     void waitMetrics(QSignalSpy& spy);
@@ -293,6 +295,62 @@ void TestCompressionPanel::unmatchedTargetShowsErrorAndKeepsRecipe()
     QTRY_VERIFY_WITH_TIMEOUT(!panel->runner()->isBusy(), kTimeoutMs);
     QVERIFY(
         std::abs(panel->metricsTable()->value(gui::MetricsTable::Kl, gui::MetricsTable::Current)) <= kMaxIdentityKl);
+}
+
+// Wanda in the GUI: calibrated on the input text by default, on a chosen file after
+// setCalibrationFile. Oracle: the engine's applyRecipe with the same token sequence.
+void TestCompressionPanel::wandaCalibratesOnInputOrFile()
+{
+    gui::CompressionPanel* panel = m_window->compressionPanel();
+    QTemporaryDir work;
+    QVERIFY(work.isValid());
+    const QString recipePath = work.filePath(QStringLiteral("wanda.json"));
+    const QByteArray recipeJson = R"({"schema": 1, "steps": [{"type": "prune", "targets": ["*.mlp.c_fc.weight"],
+        "ratio": 0.5, "saliency": "wanda"}]})";
+    const QString calibrationPath = work.filePath(QStringLiteral("calibration.txt"));
+    const QByteArray calibrationText = "Call me Ishmael. Some years ago, never mind how long precisely, having little "
+                                       "or no money in my purse, I thought I would sail about a little.";
+    {
+        QFile recipeFile(recipePath), calibrationFile(calibrationPath);
+        QVERIFY(recipeFile.open(QIODevice::WriteOnly) && recipeFile.write(recipeJson) == recipeJson.size());
+        QVERIFY(calibrationFile.open(QIODevice::WriteOnly)
+            && calibrationFile.write(calibrationText) == calibrationText.size());
+    }
+    auto base = m_window->compressionPanel()->lastResult()->model->base();
+    auto recipe = core::parseRecipe(recipeJson.toStdString(), "wanda.json");
+    QVERIFY(recipe);
+    const std::string tensor = "transformer.h.0.mlp.c_fc.weight";
+    auto engineValues = [&](const QByteArray& text) {
+        core::CalibrationData data { .sequences = { base->tokenizer()->encode(text.toStdString()) } };
+        auto model = core::applyRecipe(base, *recipe, &data);
+        return model ? (*model)->compressed(tensor)->values : std::vector<float> {};
+    };
+    auto panelValues = [&] {
+        const auto& last = panel->lastResult();
+        const core::CompressedTensor* compressed = last ? last->model->compressed(tensor) : nullptr;
+        return compressed ? compressed->values : std::vector<float> {};
+    };
+
+    QSignalSpy metrics(panel, &gui::CompressionPanel::metricsUpdated);
+    QVERIFY(panel->openRecipe(recipePath));
+    waitMetrics(metrics);
+    const auto onInput = panelValues();
+    QVERIFY(!onInput.empty());
+    QVERIFY(onInput == engineValues(kText.toUtf8()));
+
+    metrics.clear();
+    QVERIFY(panel->setCalibrationFile(calibrationPath));
+    waitMetrics(metrics);
+    const auto onFile = panelValues();
+    QVERIFY(onFile == engineValues(calibrationText));
+    QVERIFY(onFile != onInput); // the activations differ, so some kept weights do
+    auto* label = panel->findChild<QLabel*>(QStringLiteral("calibrationLabel"));
+    QVERIFY(label && label->text().contains(QStringLiteral("calibration.txt")));
+
+    // A file that cannot be read keeps the previous choice.
+    QVERIFY(!panel->setCalibrationFile(work.filePath(QStringLiteral("missing.txt"))));
+    QVERIFY(takeMessageBox(kTimeoutMs).contains(QStringLiteral("missing.txt")));
+    QCOMPARE(panel->calibrationFile(), calibrationPath);
 }
 
 int main(int argc, char** argv)
