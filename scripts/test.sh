@@ -5,6 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/setup.sh"
 "$root/scripts/fetch_use_lite.sh"
+"$root/scripts/fetch_gguf_js.sh"
 cmake --preset release -S "$root"
 cmake --build "$root/build/release"
 cd "$root/build/release"

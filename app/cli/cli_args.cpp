@@ -99,7 +99,7 @@ namespace {
             std::optional<std::string> inlineValue;
             const std::string arg = cursor.next(inlineValue);
             if (arg == "--help" || arg == "-h") {
-                return ParsedCommandLine { Command::Help, {}, {}, {} };
+                return commandOnly(Command::Help);
             } else if (arg == "--json" && !inlineValue) {
                 parsed.info.json = true;
             } else if (arg.starts_with("-") && arg != "-") {
@@ -128,11 +128,11 @@ namespace {
             std::optional<std::string> inlineValue;
             const std::string arg = cursor.next(inlineValue);
             if (arg == "--help" || arg == "-h") {
-                return ParsedCommandLine { Command::Help, {}, {}, {} };
+                return commandOnly(Command::Help);
             }
             const bool takesValue = arg == "--text" || arg == "--input-ids" || arg == "--image"
                 || arg == "--dump-logits" || arg == "--dump-attention" || arg == "--generate" || arg == "--top-k"
-                || arg == "--temperature" || arg == "--seed" || arg == "--recipe";
+                || arg == "--temperature" || arg == "--seed" || arg == "--recipe" || arg == "--calibration-text";
             if (!takesValue) {
                 if (arg.starts_with("-") && arg != "-") {
                     return usageError("run: unknown option '" + arg + "' (see --help)");
@@ -178,6 +178,8 @@ namespace {
                 samplingOptionGiven = true;
             } else if (arg == "--recipe") {
                 run.recipe = *value;
+            } else if (arg == "--calibration-text") {
+                run.calibrationText = *value;
             } else if (arg == "--seed") {
                 const auto s = parseNumber<std::uint64_t>(*value);
                 if (!s) {
@@ -199,6 +201,9 @@ namespace {
         if (samplingOptionGiven && !run.generateTokens) {
             return usageError("run: --top-k, --temperature and --seed only apply with --generate");
         }
+        if (run.calibrationText && !run.recipe) {
+            return usageError("run: --calibration-text only applies with --recipe");
+        }
         if (run.dumpLogits && run.dumpAttention && *run.dumpLogits == *run.dumpAttention) {
             return usageError("run: --dump-logits and --dump-attention name the same file '" + *run.dumpLogits + "'");
         }
@@ -216,14 +221,14 @@ namespace {
             std::optional<std::string> inlineValue;
             const std::string arg = cursor.next(inlineValue);
             if (arg == "--help" || arg == "-h") {
-                return ParsedCommandLine { Command::Help, {}, {}, {} };
+                return commandOnly(Command::Help);
             }
             if ((arg == "--json" || arg == "--gemm" || arg == "--trace") && !inlineValue) {
                 (arg == "--json" ? sim.json : arg == "--gemm" ? sim.gemm : sim.trace) = true;
                 continue;
             }
             const bool takesValue = arg == "--topology" || arg == "--model" || arg == "--recipe" || arg == "--text"
-                || arg == "--input-ids" || arg == "--config" || arg == "--out";
+                || arg == "--input-ids" || arg == "--config" || arg == "--out" || arg == "--calibration-text";
             if (!takesValue) {
                 return usageError("simulate: unexpected argument '" + arg + "' (see --help)");
             }
@@ -237,6 +242,8 @@ namespace {
                 sim.modelDir = *value;
             } else if (arg == "--recipe") {
                 sim.recipe = *value;
+            } else if (arg == "--calibration-text") {
+                sim.calibrationText = *value;
             } else if (arg == "--text") {
                 sim.text = *value;
             } else if (arg == "--input-ids") {
@@ -255,6 +262,9 @@ namespace {
         }
         if (sim.topology && (sim.recipe || sim.text || sim.inputIds)) {
             return usageError("simulate: --recipe, --text and --input-ids only apply with --model");
+        }
+        if (sim.calibrationText && !sim.recipe) {
+            return usageError("simulate: --calibration-text only applies with --recipe");
         }
         if (sim.modelDir && sim.gemm) {
             return usageError("simulate: --gemm only applies with --topology");
@@ -282,13 +292,13 @@ std::expected<ParsedCommandLine, CliFailure> parseCommandLine(const std::vector<
         if (args.size() > 1 && command != "help") {
             return usageError("--help takes no arguments");
         }
-        return ParsedCommandLine { Command::Help, {}, {}, {} };
+        return commandOnly(Command::Help);
     }
     if (command == "--version") {
         if (args.size() > 1) {
             return usageError("--version takes no arguments");
         }
-        return ParsedCommandLine { Command::Version, {}, {}, {} };
+        return commandOnly(Command::Version);
     }
     if (command == "info") {
         return parseInfo(args);
@@ -298,6 +308,12 @@ std::expected<ParsedCommandLine, CliFailure> parseCommandLine(const std::vector<
     }
     if (command == "simulate") {
         return parseSimulate(args);
+    }
+    if (command == "sensitivity") {
+        return parseSensitivity(args);
+    }
+    if (command == "export") {
+        return parseExport(args);
     }
     if (command.starts_with("-")) {
         return usageError("unknown option '" + command + "' (see --help)");
@@ -311,10 +327,15 @@ std::string helpText()
   optiscope-cli info MODEL_DIR [--json]
   optiscope-cli run MODEL_DIR (--text STR | --input-ids 1,2,3 | --image FILE)
                 [--dump-logits FILE.json] [--dump-attention FILE.json]
-                [--generate N [--top-k K] [--temperature T] [--seed S]] [--recipe R.json]
+                [--generate N [--top-k K] [--temperature T] [--seed S]]
+                [--recipe R.json [--calibration-text FILE]]
   optiscope-cli simulate (--topology FILE.csv [--gemm]
-                          | --model MODEL_DIR [--recipe R.json] (--text STR | --input-ids 1,2,3))
+                          | --model MODEL_DIR [--recipe R.json [--calibration-text FILE]]
+                            (--text STR | --input-ids 1,2,3))
                 --config FILE.cfg|FILE.json --out DIR [--json] [--trace]
+  optiscope-cli sensitivity MODEL_DIR --quant JSON --text-file FILE [--json]
+  optiscope-cli export MODEL_DIR [--recipe R.json] --format hf|compact|scalesim|gguf[:f16|q8_0|q4_0]
+                --out PATH [--overwrite] [--text STR --config FILE.cfg|FILE.json (scalesim)]
   optiscope-cli --help | --version
 
 Commands:
@@ -326,6 +347,8 @@ Commands:
          --dump-attention writes {"attentions": [layer][head][query][key]}.
          --generate N appends N tokens (GPT-2; greedy unless --top-k K > 0).
          --recipe R.json runs the model compressed by that recipe (RECIPE_SCHEMA.md).
+         --calibration-text FILE: text whose tokens calibrate the recipe's data-aware steps
+         (Wanda, SparseGPT, head ablation); they fail without it.
   simulate
          Simulate a workload on a systolic array: a SCALE-Sim topology CSV (--gemm: a GEMM
          CSV "Layer, M, N, K,"), or every matrix product of one forward pass of a model
@@ -335,6 +358,17 @@ Commands:
          per-layer table (--json: the summary instead). --trace adds CYCLE_TRACE.csv, one line
          per cycle (cycle, layer, fold, stall, SRAM words read/written); refused over 4194304
          cycles.
+  sensitivity
+         Quantize one transformer layer at a time (all its weight matrices, the rest fp32)
+         with the --quant spec, e.g. '{"bits": 4, "granularity": "per_channel"}' (the fields
+         of a quantize step, RECIPE_SCHEMA.md), and print each layer's perplexity, KL and
+         top-1 agreement vs the base model on the text file, and its weight SQNR.
+  export Write the model compressed by --recipe for other tools. hf: a Hugging Face folder
+         (config.json, tokenizer files, model.safetensors with the compressed weights as
+         float32; pruned heads are zeros). compact: one .safetensors file with integer codes,
+         scales and sparse indices (COMPACT_FORMAT.md). scalesim: a folder with the GEMMs of one
+         forward pass on --text (gemm_topology.csv) and the --config array (scale.cfg), for
+         SCALE-Sim's "-i gemm" mode. An existing --out is an error unless --overwrite.
 
 Exit status: 0 on success, 1 on bad input (one line on stderr naming the file and the
 field; no output file is written), 2 on a malformed command line.

@@ -2,6 +2,9 @@
 // SPDX-FileCopyrightText: Optiscope developers
 #pragma once
 // Shared types of the command line: parsed options and the one-line failure each command returns.
+#include "optiscope/accelsim/array_config.h"
+#include "optiscope/accelsim/workload.h"
+#include "optiscope/core/compression/quantization.h"
 #include "optiscope/core/model.h"
 #include "optiscope/core/result.h"
 
@@ -55,6 +58,7 @@ struct RunOptions {
     float temperature = 1.0f;
     std::uint64_t seed = 0;
     std::optional<std::string> recipe; // run on the model compressed by this recipe
+    std::optional<std::string> calibrationText; // text file for calibrated recipe steps (Wanda, SparseGPT, ...)
 };
 
 // Exactly one workload source: a SCALE-Sim topology (or GEMM) CSV, or a model run on one input.
@@ -63,6 +67,7 @@ struct SimulateOptions {
     bool gemm = false; // the topology file is a GEMM CSV (Layer, M, N, K,)
     std::optional<std::string> modelDir;
     std::optional<std::string> recipe;
+    std::optional<std::string> calibrationText;
     std::optional<std::string> text;
     std::optional<std::vector<std::int32_t>> inputIds;
     std::string config; // .cfg (SCALE-Sim) or .json (Optiscope)
@@ -71,28 +76,71 @@ struct SimulateOptions {
     bool trace = false; // also write CYCLE_TRACE.csv, one line per stepped cycle
 };
 
-enum class Command { Help, Version, Info, Run, Simulate };
+// Per-layer quantization sensitivity of a language model on a text file.
+struct SensitivityOptions {
+    std::string modelDir;
+    core::QuantSpec quant;
+    std::string quantJson; // as given, echoed in --json output
+    std::string textFile;
+    bool json = false;
+};
+
+// A compressed model written for other tools (cli_export.cpp).
+enum class ExportFormat { HuggingFace, Compact, ScaleSim, Gguf };
+struct ExportOptions {
+    std::string modelDir;
+    std::optional<std::string> recipe; // none: the base model as is
+    ExportFormat format = ExportFormat::HuggingFace;
+    std::string ggufType; // Gguf only: "f16" (default), "q8_0", "q4_0"
+    std::string out; // folder (hf, scalesim) or file (compact, gguf)
+    bool overwrite = false;
+    std::optional<std::string> text; // ScaleSim only: the input whose forward pass is the workload
+    std::optional<std::string> config; // ScaleSim only: the array (.cfg or .json)
+};
+
+enum class Command { Help, Version, Info, Run, Simulate, Sensitivity, Export };
 
 struct ParsedCommandLine {
     Command command = Command::Help;
     InfoOptions info;
     RunOptions run;
     SimulateOptions simulate;
+    SensitivityOptions sensitivity;
+    ExportOptions exportOptions;
 };
+
+// A parse result with only the command set (help, version): no per-command options to list.
+inline ParsedCommandLine commandOnly(Command command)
+{
+    ParsedCommandLine parsed;
+    parsed.command = command;
+    return parsed;
+}
 
 std::expected<ParsedCommandLine, CliFailure> parseCommandLine(const std::vector<std::string>& args);
 std::string helpText();
+// In cli_sensitivity.cpp; args[0] is "sensitivity".
+std::expected<ParsedCommandLine, CliFailure> parseSensitivity(const std::vector<std::string>& args);
+// In cli_export.cpp; args[0] is "export".
+std::expected<ParsedCommandLine, CliFailure> parseExport(const std::vector<std::string>& args);
 
 // Checks the folder exists, then loads it; errors name the folder or the file inside it.
 std::expected<std::shared_ptr<const core::Model>, CliFailure> loadModelFolder(const std::string& folder);
 
 // The model folder, compressed by the recipe file when one is given (errors name the recipe
-// file, step and field).
-std::expected<std::shared_ptr<const core::Model>, CliFailure> loadModelFolder(
-    const std::string& folder, const std::optional<std::string>& recipeFile);
+// file, step and field); calibrated steps use the tokens of calibrationFile.
+std::expected<std::shared_ptr<const core::Model>, CliFailure> loadModelFolder(const std::string& folder,
+    const std::optional<std::string>& recipeFile, const std::optional<std::string>& calibrationFile = std::nullopt);
 
 CliResult runInfo(const InfoOptions& options);
 CliResult runRun(const RunOptions& options);
 CliResult runSimulate(const SimulateOptions& options);
+CliResult runSensitivity(const SensitivityOptions& options);
+CliResult runExport(const ExportOptions& options);
+
+// In cli_simulate.cpp, shared with export: the array config of a .cfg or .json file, and the
+// workload of one forward pass of options.modelDir (compressed by options.recipe) on its input.
+std::expected<accelsim::ArrayConfig, CliFailure> loadArrayConfig(const std::string& file);
+std::expected<accelsim::Workload, CliFailure> modelWorkload(const SimulateOptions& options);
 
 } // namespace optiscope::cli

@@ -61,6 +61,12 @@ int main(int argc, char** argv)
         case Command::Simulate:
             result = runSimulate(parsed->simulate);
             break;
+        case Command::Sensitivity:
+            result = runSensitivity(parsed->sensitivity);
+            break;
+        case Command::Export:
+            result = runExport(parsed->exportOptions);
+            break;
         }
         if (!result) {
             return fail(result.error());

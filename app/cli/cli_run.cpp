@@ -180,7 +180,7 @@ CliResult runRun(const RunOptions& options)
             return ok;
         }
     }
-    auto loaded = loadModelFolder(options.modelDir, options.recipe);
+    auto loaded = loadModelFolder(options.modelDir, options.recipe, options.calibrationText);
     if (!loaded) {
         return std::unexpected(loaded.error());
     }

@@ -14,6 +14,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <system_error>
@@ -28,43 +29,47 @@ namespace {
 
     std::unexpected<CliFailure> simError(const accelsim::Error& error) { return inputError(error.message); }
 
-    std::expected<accelsim::ArrayConfig, CliFailure> loadArrayConfig(const std::string& file)
-    {
-        const std::string extension = fs::path(file).extension().string();
-        auto config = extension == ".cfg" ? accelsim::readScaleSimConfig(file)
-            : extension == ".json"        ? accelsim::readArrayConfigJson(file)
-                                          : accelsim::Result<accelsim::ArrayConfig>(accelsim::fail(
-                                              accelsim::ErrorCode::Input, file + ": --config: expected a .cfg or .json file"));
-        if (!config) {
-            return simError(config.error());
-        }
-        return std::move(*config);
-    }
+} // namespace
 
-    // The op trace of one forward pass, as a workload named after the model folder.
-    std::expected<accelsim::Workload, CliFailure> modelWorkload(const SimulateOptions& options)
-    {
-        auto model = loadModelFolder(*options.modelDir, options.recipe);
-        if (!model) {
-            return std::unexpected(model.error());
-        }
-        auto input
-            = options.text ? core::textInput(**model, *options.text) : core::idsInput(**model, *options.inputIds);
-        if (!input) {
-            return inputError(*options.modelDir + ": " + input.error().message);
-        }
-        core::CaptureOptions capture;
-        capture.opTrace = true;
-        auto run = core::run(**model, *input, capture);
-        if (!run) {
-            return engineError(run.error());
-        }
-        auto workload = accelsim::workloadFromOpTrace(run->opTrace, fs::path(*options.modelDir).filename().string());
-        if (!workload) {
-            return simError(workload.error());
-        }
-        return std::move(*workload);
+std::expected<accelsim::ArrayConfig, CliFailure> loadArrayConfig(const std::string& file)
+{
+    const std::string extension = fs::path(file).extension().string();
+    auto config = extension == ".cfg" ? accelsim::readScaleSimConfig(file)
+        : extension == ".json"        ? accelsim::readArrayConfigJson(file)
+                                      : accelsim::Result<accelsim::ArrayConfig>(accelsim::fail(
+                                          accelsim::ErrorCode::Input, file + ": --config: expected a .cfg or .json file"));
+    if (!config) {
+        return simError(config.error());
     }
+    return std::move(*config);
+}
+
+// The op trace of one forward pass, as a workload named after the model folder (export uses it too).
+std::expected<accelsim::Workload, CliFailure> modelWorkload(const SimulateOptions& options)
+{
+    auto model = loadModelFolder(*options.modelDir, options.recipe, options.calibrationText);
+    if (!model) {
+        return std::unexpected(model.error());
+    }
+    auto input
+        = options.text ? core::textInput(**model, *options.text) : core::idsInput(**model, *options.inputIds);
+    if (!input) {
+        return inputError(*options.modelDir + ": " + input.error().message);
+    }
+    core::CaptureOptions capture;
+    capture.opTrace = true;
+    auto run = core::run(**model, *input, capture);
+    if (!run) {
+        return engineError(run.error());
+    }
+    auto workload = accelsim::workloadFromOpTrace(run->opTrace, fs::path(*options.modelDir).filename().string());
+    if (!workload) {
+        return simError(workload.error());
+    }
+    return std::move(*workload);
+}
+
+namespace {
 
     std::expected<accelsim::Workload, CliFailure> topologyWorkload(const SimulateOptions& options)
     {
@@ -186,8 +191,8 @@ namespace {
 
 } // namespace
 
-std::expected<std::shared_ptr<const core::Model>, CliFailure> loadModelFolder(
-    const std::string& folder, const std::optional<std::string>& recipeFile)
+std::expected<std::shared_ptr<const core::Model>, CliFailure> loadModelFolder(const std::string& folder,
+    const std::optional<std::string>& recipeFile, const std::optional<std::string>& calibrationFile)
 {
     // The recipe is parsed before the (slower) model load so a malformed file fails fast.
     std::optional<core::Recipe> recipe;
@@ -202,7 +207,18 @@ std::expected<std::shared_ptr<const core::Model>, CliFailure> loadModelFolder(
     if (!model || !recipe) {
         return model;
     }
-    auto compressed = core::applyRecipe(*model, *recipe);
+    core::CalibrationData calibration;
+    if (calibrationFile) {
+        std::ifstream stream(*calibrationFile, std::ios::binary);
+        if (!stream || !(*model)->tokenizer()) {
+            return std::unexpected(CliFailure { kExitBadInput,
+                *calibrationFile + (stream ? ": the model has no tokenizer to read it" : ": cannot open") });
+        }
+        std::ostringstream text;
+        text << stream.rdbuf();
+        calibration.sequences.push_back((*model)->tokenizer()->encode(text.str()));
+    }
+    auto compressed = core::applyRecipe(*model, *recipe, &calibration);
     if (!compressed) {
         return engineError(compressed.error());
     }

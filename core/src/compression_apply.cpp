@@ -4,6 +4,8 @@
 #include "optiscope/core/check.h"
 #include "optiscope/core/compression/compressed_model.h"
 #include "optiscope/core/compression/recipe_applier.h"
+#include "prune_steps.h"
+#include "token_pruning_step.h"
 
 #include <tbb/parallel_for.h>
 
@@ -40,6 +42,9 @@ namespace {
             if (step.type == StepType::Prune && step.pattern == PrunePattern::NM && in % step.m != 0) {
                 return fail(ErrorCode::Config, dimensionError(where, "m", step.m, "input", in, t.name));
             }
+            if (step.type == StepType::Prune && step.pattern == PrunePattern::BankBalanced && in % step.bankSize != 0) {
+                return fail(ErrorCode::Config, dimensionError(where, "bank_size", step.bankSize, "input", in, t.name));
+            }
             if (step.type == StepType::Prune && step.pattern == PrunePattern::Block) {
                 if (out % step.blockOut != 0) {
                     return fail(
@@ -50,10 +55,11 @@ namespace {
                         ErrorCode::Config, dimensionError(where, "block[1]", step.blockIn, "input", in, t.name));
                 }
             }
-            if (step.type == StepType::Quantize && step.quant.format == NumberFormat::Int
-                && step.quant.granularity == QuantGranularity::Group && in % step.quant.groupSize != 0) {
-                return fail(
-                    ErrorCode::Config, dimensionError(where, "group_size", step.quant.groupSize, "input", in, t.name));
+            if (step.type == StepType::Quantize && step.quant.inputBlockSize() > 0
+                && in % step.quant.inputBlockSize() != 0) {
+                const char* field = step.quant.format == NumberFormat::Bfp ? "block_size" : "group_size";
+                return fail(ErrorCode::Config,
+                    dimensionError(where, field, step.quant.inputBlockSize(), "input", in, t.name));
             }
         }
         return {};
@@ -85,6 +91,8 @@ namespace {
             return channelMask(t.values(), t.matrix, ChannelAxis::Output, step.ratio);
         case PrunePattern::InputChannels:
             return channelMask(t.values(), t.matrix, ChannelAxis::Input, step.ratio);
+        case PrunePattern::BankBalanced:
+            return bankBalancedMask(t.values(), t.matrix, step.bankSize, step.ratio);
         }
         OPTISCOPE_CHECK(false);
         return {};
@@ -112,7 +120,10 @@ namespace {
 
     std::shared_ptr<const CompressedTensor> quantized(const RecipeStep& step, const Target& t)
     {
-        auto q = quantizeDequantize(t.values(), t.matrix, step.quant);
+        QuantSpec spec = step.quant;
+        spec.seed = tensorSeed(spec.seed, t.name); // stochastic rounding: distinct noise per tensor
+        auto q = quantizeDequantize(t.values(), t.matrix, spec);
+        q.params.spec.seed = step.quant.seed;
         Mask mask = t.previous ? t.previous->mask : Mask {};
         for (std::size_t i = 0; i < mask.size(); ++i) {
             q.values[i] = mask[i] ? q.values[i] : 0.0f; // asymmetric grids hold 0 exactly; FP formats too
@@ -212,7 +223,16 @@ Result<std::shared_ptr<const CompressedModel>> applyStep(const std::shared_ptr<c
     OPTISCOPE_CHECK(current != nullptr);
     const std::string where = file + ": steps[" + std::to_string(stepIndex) + "].";
     if (step.type == StepType::PruneHeads) {
+        if (step.headAblation) {
+            return detail::pruneHeadsByAblation(current, step, file, stepIndex, calibration);
+        }
         return applyHeads(current, step, where);
+    }
+    if (step.type == StepType::PruneTokens) {
+        return detail::setTokenPruning(current, step.tokenPruning, where);
+    }
+    if (step.type == StepType::PruneLayers) {
+        return detail::dropLayers(current, step, where);
     }
     auto names = selectTensors(*current, step, file, stepIndex);
     if (!names) {
@@ -224,6 +244,13 @@ Result<std::shared_ptr<const CompressedModel>> applyStep(const std::shared_ptr<c
     }
     if (auto shapes = checkShapes(step, targets, where); !shapes) {
         return std::unexpected(shapes.error());
+    }
+    if (step.type == StepType::Prune && step.saliency == Saliency::SparseGpt) {
+        auto changed = detail::sparseGptTensors(*current, *names, step, where, calibration);
+        if (!changed) {
+            return std::unexpected(changed.error());
+        }
+        return current->with(std::move(*changed));
     }
     std::optional<ActivationNorms> norms;
     if (step.type == StepType::Prune && step.saliency == Saliency::Wanda) {

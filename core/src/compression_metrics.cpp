@@ -3,6 +3,7 @@
 #include "optiscope/core/compression/compression_metrics.h"
 
 #include "optiscope/core/check.h"
+#include "optiscope/core/export/compact.h"
 #include "optiscope/core/inference.h"
 
 #include <algorithm>
@@ -52,14 +53,14 @@ namespace {
             std::int64_t metadata = 0;
             if (tensor->quant) {
                 metadata = 4 * static_cast<std::int64_t>(tensor->quant->scales.size())
-                    + bitsToBytes(static_cast<std::int64_t>(tensor->quant->zeroPoints.size()) * bits);
+                    + bitsToBytes(static_cast<std::int64_t>(tensor->quant->zeroPoints.size()) * bits)
+                    + static_cast<std::int64_t>(tensor->quant->sharedExponents.size()); // Bfp: 8 bits each
             }
-            const std::int64_t kept = tensor->mask.empty() ? elements : countKept(tensor->mask);
             metrics.nonzeros
                 += std::count_if(tensor->values.begin(), tensor->values.end(), [](float v) { return v != 0.0f; });
             metrics.bytesDense += bitsToBytes(elements * bits) + metadata;
-            metrics.bytesSparse += tensor->mask.empty() ? bitsToBytes(elements * bits) + metadata
-                                                        : bitsToBytes(kept * bits) + bitsToBytes(elements) + metadata;
+            // What the compact export writes for the tensor, so the number is the file's.
+            metrics.bytesSparse += compactLayout(*tensor).payloadBytes;
         }
     }
 
@@ -94,11 +95,12 @@ Result<CompressionMetrics> evaluateCompression(
         const bool trace = begin == 0;
         CaptureOptions capture;
         capture.opTrace = trace;
-        auto baseRun = run(base, *input, capture, cancel);
+        auto baseRun = run(base, *input, {}, cancel);
         if (!baseRun) {
             return std::unexpected(baseRun.error());
         }
-        auto compressedRun = run(model, *input, {}, cancel);
+        // The compressed run's own trace: its shapes are the real ones (token pruning shrinks M).
+        auto compressedRun = run(model, *input, capture, cancel);
         if (!compressedRun) {
             return std::unexpected(compressedRun.error());
         }
@@ -124,7 +126,10 @@ Result<CompressionMetrics> evaluateCompression(
             }
         }
         if (trace) {
-            for (const auto& op : baseRun->opTrace.ops) {
+            for (const auto& op : compressedRun->opTrace.ops) {
+                if (op.layer >= 0 && model.layerSkipped(op.layer)) {
+                    continue; // a removed block (prune_layers) does no work at all
+                }
                 const auto macs = op.m * op.k * op.n;
                 metrics.macsDense += macs;
                 const CompressedTensor* tensor = model.compressed(op.bOperand);

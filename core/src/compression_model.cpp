@@ -110,6 +110,25 @@ std::shared_ptr<const CompressedModel> CompressedModel::with(
     return copy;
 }
 
+std::shared_ptr<const CompressedModel> CompressedModel::withSkippedLayers(
+    const std::vector<int>& layers, std::vector<std::shared_ptr<const CompressedTensor>> changed) const
+{
+    auto copy = std::const_pointer_cast<CompressedModel>(with(std::move(changed)));
+    for (int layer : layers) {
+        OPTISCOPE_CHECK(layer >= 0 && layer < config().layers);
+        copy->m_skippedLayers.push_back(layer);
+    }
+    auto& skipped = copy->m_skippedLayers;
+    std::sort(skipped.begin(), skipped.end());
+    skipped.erase(std::unique(skipped.begin(), skipped.end()), skipped.end());
+    return copy;
+}
+
+bool CompressedModel::layerSkipped(int layer) const
+{
+    return std::binary_search(m_skippedLayers.begin(), m_skippedLayers.end(), layer) || m_base->layerSkipped(layer);
+}
+
 Result<std::vector<std::string>> selectTensors(
     const Model& model, const RecipeStep& step, const std::string& file, std::size_t stepIndex)
 {
@@ -167,6 +186,8 @@ CompressionReport compressionReport(const CompressedModel& model)
             = quantError(std::span<const float>(base->data, static_cast<std::size_t>(row.elements)), tensor->values);
         row.mse = error.mse;
         row.maxAbsError = error.maxAbsError;
+        row.sqnrDb = error.sqnrDb;
+        row.bitsPerElement = tensor->quant ? tensor->quant->spec.bitsPerElement() : 32.0;
         report.elements += row.elements;
         report.kept += row.kept;
         report.nonzeros += row.nonzeros;

@@ -21,6 +21,7 @@ namespace {
     constexpr FloatFormat kBf16 { 8, 7, 127, true, false };
     constexpr FloatFormat kE4M3 { 4, 3, 7, false, true };
     constexpr FloatFormat kE5M2 { 5, 2, 15, true, true };
+    constexpr FloatFormat kTf32 { 8, 10, 127, true, false };
 
     int totalBits(const FloatFormat& f) { return 1 + f.expBits + f.manBits; }
 
@@ -130,9 +131,20 @@ float decodeFp8E4M3(std::uint8_t bits) { return decode(bits, kE4M3); }
 std::uint8_t encodeFp8E5M2(float value) { return static_cast<std::uint8_t>(encode(value, kE5M2)); }
 float decodeFp8E5M2(std::uint8_t bits) { return decode(bits, kE5M2); }
 
+std::uint32_t encodeTf32(float value)
+{
+    if (std::isnan(value)) {
+        return (std::bit_cast<std::uint32_t>(value) >> 13) | (1u << 9);
+    }
+    return encode(value, kTf32);
+}
+// TF32 is the top 19 bits of a float32.
+float decodeTf32(std::uint32_t bits) { return std::bit_cast<float>((bits & 0x7FFFFu) << 13); }
+
 float roundToFp16(float value) { return decodeFp16(encodeFp16(value)); }
 float roundToBf16(float value) { return decodeBf16(encodeBf16(value)); }
 float roundToFp8E4M3(float value) { return decodeFp8E4M3(encodeFp8E4M3(value)); }
 float roundToFp8E5M2(float value) { return decodeFp8E5M2(encodeFp8E5M2(value)); }
+float roundToTf32(float value) { return decodeTf32(encodeTf32(value)); }
 
 } // namespace optiscope::core

@@ -136,6 +136,26 @@ Mask blockMask(std::span<const float> values, const MatrixShape& shape, int bloc
     return mask;
 }
 
+Mask bankBalancedMask(std::span<const float> values, const MatrixShape& shape, int bankSize, double ratio)
+{
+    OPTISCOPE_CHECK(bankSize > 0 && shape.inFeatures % bankSize == 0);
+    OPTISCOPE_CHECK(static_cast<std::int64_t>(values.size()) == shape.elementCount());
+    Mask mask(values.size(), 1);
+    const auto count = prunedCount(ratio, bankSize);
+    std::vector<double> bank(bankSize);
+    for (std::int64_t out = 0; out < shape.outFeatures; ++out) {
+        for (std::int64_t begin = 0; begin < shape.inFeatures; begin += bankSize) {
+            for (int j = 0; j < bankSize; ++j) {
+                bank[j] = std::fabs(static_cast<double>(values[shape.index(out, begin + j)]));
+            }
+            for (auto j : lowest(bank, count)) {
+                mask[shape.index(out, begin + j)] = 0;
+            }
+        }
+    }
+    return mask;
+}
+
 Mask channelMask(std::span<const float> values, const MatrixShape& shape, ChannelAxis axis, double ratio)
 {
     const bool output = axis == ChannelAxis::Output;

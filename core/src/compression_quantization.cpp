@@ -4,9 +4,14 @@
 
 #include "optiscope/core/check.h"
 #include "optiscope/core/compression/number_format.h"
+#include "quant_detail.h"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace optiscope::core {
 
@@ -21,8 +26,31 @@ int QuantSpec::storedBits() const
     case NumberFormat::Fp8E4M3:
     case NumberFormat::Fp8E5M2:
         return 8;
+    case NumberFormat::Tf32:
+        return 32;
+    case NumberFormat::Ternary:
+        return 2;
+    case NumberFormat::Binary:
+        return 1;
+    case NumberFormat::Bfp:
+        return 1 + mantissaBits;
     }
     return 32;
+}
+
+double QuantSpec::bitsPerElement() const
+{
+    return format == NumberFormat::Bfp ? storedBits() + 8.0 / blockSize : static_cast<double>(storedBits());
+}
+
+int QuantSpec::inputBlockSize() const
+{
+    if (format == NumberFormat::Bfp) {
+        return blockSize;
+    }
+    const bool grouped
+        = format == NumberFormat::Int || format == NumberFormat::Ternary || format == NumberFormat::Binary;
+    return grouped && granularity == QuantGranularity::Group ? groupSize : 0;
 }
 
 const char* numberFormatName(NumberFormat format)
@@ -38,51 +66,151 @@ const char* numberFormatName(NumberFormat format)
         return "fp8_e4m3";
     case NumberFormat::Fp8E5M2:
         return "fp8_e5m2";
+    case NumberFormat::Tf32:
+        return "tf32";
+    case NumberFormat::Ternary:
+        return "ternary";
+    case NumberFormat::Binary:
+        return "binary";
+    case NumberFormat::Bfp:
+        return "bfp";
     }
     return "?";
 }
 
+std::uint64_t tensorSeed(std::uint64_t seed, std::string_view tensorName)
+{
+    std::uint64_t hash = 14695981039346656037ull; // FNV-1a, stable across platforms
+    for (char c : tensorName) {
+        hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    }
+    return seed ^ hash;
+}
+
 namespace {
 
-    // Quantizes one group, given as storage offsets, in place into out.
-    void quantizeGroup(std::span<const float> values, const std::vector<std::int64_t>& offsets, const QuantSpec& spec,
-        std::vector<float>& out, QuantParams& params)
+    // splitmix64 of (seed, offset): a counter-based uniform in [0, 1), the same whatever thread
+    // quantizes the element.
+    double uniformAt(std::uint64_t seed, std::int64_t offset)
     {
-        if (spec.symmetric) {
-            const double qmax = std::ldexp(1.0, spec.bits - 1) - 1;
-            double maxAbs = 0;
-            for (auto offset : offsets) {
-                maxAbs = std::max(maxAbs, std::fabs(static_cast<double>(values[offset])));
-            }
-            const auto scale = static_cast<float>(maxAbs / qmax);
-            params.scales.push_back(scale);
-            for (auto offset : offsets) {
-                if (scale == 0.0f) {
-                    out[offset] = 0.0f;
-                    continue;
-                }
-                const double q = std::clamp(std::nearbyint(values[offset] / static_cast<double>(scale)), -qmax, qmax);
-                out[offset] = static_cast<float>(q * scale);
+        std::uint64_t z = seed + 0x9E3779B97F4A7C15ull * (static_cast<std::uint64_t>(offset) + 1);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        z ^= z >> 31;
+        return static_cast<double>(z >> 11) * 0x1p-53;
+    }
+
+    struct GroupLayout {
+        std::int64_t groupSize = 0; // along the input dimension; 0: the whole tensor
+        std::int64_t perRow = 1;
+        std::int64_t count = 1;
+    };
+
+    GroupLayout groupLayout(const MatrixShape& shape, const QuantSpec& spec)
+    {
+        GroupLayout layout;
+        if (spec.format == NumberFormat::Bfp) {
+            layout.groupSize = spec.blockSize;
+        } else if (spec.granularity == QuantGranularity::PerChannel) {
+            layout.groupSize = shape.inFeatures;
+        } else if (spec.granularity == QuantGranularity::Group) {
+            layout.groupSize = spec.groupSize;
+        }
+        if (layout.groupSize == 0) {
+            return layout;
+        }
+        OPTISCOPE_CHECK(layout.groupSize > 0 && shape.inFeatures % layout.groupSize == 0);
+        layout.perRow = shape.inFeatures / layout.groupSize;
+        layout.count = shape.outFeatures * layout.perRow;
+        return layout;
+    }
+
+    void groupOffsets(
+        const MatrixShape& shape, const GroupLayout& layout, std::int64_t group, std::vector<std::int64_t>& offsets)
+    {
+        offsets.clear();
+        if (layout.groupSize == 0) {
+            for (std::int64_t i = 0; i < shape.elementCount(); ++i) {
+                offsets.push_back(i);
             }
             return;
         }
-        const double qmax = std::ldexp(1.0, spec.bits) - 1;
-        double lo = 0, hi = 0;
-        for (auto offset : offsets) {
-            lo = std::min(lo, static_cast<double>(values[offset]));
-            hi = std::max(hi, static_cast<double>(values[offset]));
+        const std::int64_t out = group / layout.perRow;
+        const std::int64_t begin = (group % layout.perRow) * layout.groupSize;
+        for (std::int64_t in = begin; in < begin + layout.groupSize; ++in) {
+            offsets.push_back(shape.index(out, in));
         }
-        const auto scale = static_cast<float>((hi - lo) / qmax);
-        const double zero = scale == 0.0f ? 0.0 : std::clamp(std::nearbyint(-lo / scale), 0.0, qmax);
-        params.scales.push_back(scale);
-        params.zeroPoints.push_back(static_cast<std::int32_t>(zero));
+    }
+
+    void quantizeIntGroup(std::span<const float> values, const std::vector<std::int64_t>& offsets,
+        const QuantSpec& spec, std::vector<float>& out, QuantParams& params, std::int64_t group)
+    {
+        std::vector<double> data(offsets.size());
+        for (std::size_t i = 0; i < offsets.size(); ++i) {
+            data[i] = values[offsets[i]];
+        }
+        const detail::IntGrid grid = detail::makeIntGrid(detail::chooseClipRange(data, spec), spec);
+        params.scales[group] = grid.scale;
+        if (!spec.symmetric) {
+            params.zeroPoints[group] = static_cast<std::int32_t>(grid.zero);
+        }
+        const bool stochastic = spec.rounding == QuantRounding::Stochastic;
+        for (std::size_t i = 0; i < offsets.size(); ++i) {
+            const double u = stochastic ? uniformAt(spec.seed, offsets[i]) : -1.0;
+            out[offsets[i]] = detail::dequantizeOnGrid(data[i], grid, u);
+        }
+    }
+
+    // Ternary (TWN) and binary (XNOR-Net): one scale a per group, levels {-a, 0, +a} / {-a, +a}.
+    void quantizeSignGroup(std::span<const float> values, const std::vector<std::int64_t>& offsets,
+        const QuantSpec& spec, std::vector<float>& out, QuantParams& params, std::int64_t group)
+    {
+        double sumAbs = 0;
         for (auto offset : offsets) {
-            if (scale == 0.0f) {
-                out[offset] = 0.0f;
-                continue;
+            sumAbs += std::fabs(static_cast<double>(values[offset]));
+        }
+        const double meanAbs = sumAbs / static_cast<double>(offsets.size());
+        if (spec.format == NumberFormat::Binary) {
+            const auto alpha = static_cast<float>(meanAbs);
+            params.scales[group] = alpha;
+            for (auto offset : offsets) {
+                out[offset] = values[offset] >= 0.0f ? alpha : -alpha;
             }
-            const double q = std::clamp(std::nearbyint(values[offset] / static_cast<double>(scale)) + zero, 0.0, qmax);
-            out[offset] = static_cast<float>((q - zero) * scale);
+            return;
+        }
+        const double threshold = 0.7 * meanAbs;
+        double sumAbove = 0;
+        std::int64_t above = 0;
+        for (auto offset : offsets) {
+            const double magnitude = std::fabs(static_cast<double>(values[offset]));
+            if (magnitude > threshold) {
+                sumAbove += magnitude;
+                ++above;
+            }
+        }
+        const auto alpha = above ? static_cast<float>(sumAbove / static_cast<double>(above)) : 0.0f;
+        params.scales[group] = alpha;
+        for (auto offset : offsets) {
+            const double v = values[offset];
+            out[offset] = std::fabs(v) > threshold ? (v > 0 ? alpha : -alpha) : 0.0f;
+        }
+    }
+
+    float (*elementwiseRounding(NumberFormat format))(float)
+    {
+        switch (format) {
+        case NumberFormat::Fp16:
+            return roundToFp16;
+        case NumberFormat::Bf16:
+            return roundToBf16;
+        case NumberFormat::Fp8E4M3:
+            return roundToFp8E4M3;
+        case NumberFormat::Fp8E5M2:
+            return roundToFp8E5M2;
+        case NumberFormat::Tf32:
+            return roundToTf32;
+        default:
+            return nullptr;
         }
     }
 
@@ -94,51 +222,41 @@ QuantizedTensor quantizeDequantize(std::span<const float> values, const MatrixSh
     QuantizedTensor result;
     result.params.spec = spec;
     result.values.resize(values.size());
-    if (spec.format != NumberFormat::Int) {
-        float (*round)(float) = nullptr;
-        switch (spec.format) {
-        case NumberFormat::Fp16:
-            round = roundToFp16;
-            break;
-        case NumberFormat::Bf16:
-            round = roundToBf16;
-            break;
-        case NumberFormat::Fp8E4M3:
-            round = roundToFp8E4M3;
-            break;
-        default:
-            round = roundToFp8E5M2;
-            break;
-        }
+    if (auto round = elementwiseRounding(spec.format)) {
         std::transform(values.begin(), values.end(), result.values.begin(), round);
         return result;
     }
-    OPTISCOPE_CHECK(spec.bits >= 2 && spec.bits <= 16);
-    std::vector<std::int64_t> offsets;
-    switch (spec.granularity) {
-    case QuantGranularity::PerTensor:
-        offsets.resize(values.size());
-        for (std::size_t i = 0; i < values.size(); ++i) {
-            offsets[i] = static_cast<std::int64_t>(i);
+    if (spec.format == NumberFormat::Int) {
+        OPTISCOPE_CHECK(spec.bits >= 2 && spec.bits <= 16);
+        OPTISCOPE_CHECK(spec.clip != QuantClip::Percentile || (spec.percentile >= 50 && spec.percentile <= 100));
+    }
+    if (spec.format == NumberFormat::Bfp) {
+        OPTISCOPE_CHECK(spec.mantissaBits >= 1 && spec.mantissaBits <= 23);
+    }
+    const GroupLayout layout = groupLayout(shape, spec);
+    QuantParams& params = result.params;
+    if (spec.format == NumberFormat::Bfp) {
+        params.sharedExponents.resize(layout.count);
+    } else {
+        params.scales.resize(layout.count);
+        if (spec.format == NumberFormat::Int && !spec.symmetric) {
+            params.zeroPoints.resize(layout.count);
         }
-        quantizeGroup(values, offsets, spec, result.values, result.params);
-        break;
-    case QuantGranularity::PerChannel:
-    case QuantGranularity::Group: {
-        const std::int64_t groupSize = spec.granularity == QuantGranularity::Group ? spec.groupSize : shape.inFeatures;
-        OPTISCOPE_CHECK(groupSize > 0 && shape.inFeatures % groupSize == 0);
-        for (std::int64_t out = 0; out < shape.outFeatures; ++out) {
-            for (std::int64_t begin = 0; begin < shape.inFeatures; begin += groupSize) {
-                offsets.clear();
-                for (std::int64_t in = begin; in < begin + groupSize; ++in) {
-                    offsets.push_back(shape.index(out, in));
-                }
-                quantizeGroup(values, offsets, spec, result.values, result.params);
+    }
+    // Groups are disjoint and write their own params slot, so they can run in any order.
+    tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, layout.count), [&](const auto& range) {
+        std::vector<std::int64_t> offsets;
+        for (std::int64_t group = range.begin(); group < range.end(); ++group) {
+            groupOffsets(shape, layout, group, offsets);
+            if (spec.format == NumberFormat::Int) {
+                quantizeIntGroup(values, offsets, spec, result.values, params, group);
+            } else if (spec.format == NumberFormat::Bfp) {
+                params.sharedExponents[group] = detail::quantizeBfpBlock(values, offsets, spec, result.values);
+            } else {
+                quantizeSignGroup(values, offsets, spec, result.values, params, group);
             }
         }
-        break;
-    }
-    }
+    });
     return result;
 }
 
@@ -146,14 +264,19 @@ QuantErrorStats quantError(std::span<const float> reference, std::span<const flo
 {
     OPTISCOPE_CHECK(reference.size() == approximation.size());
     QuantErrorStats stats;
+    double power = 0;
     for (std::size_t i = 0; i < reference.size(); ++i) {
         const double diff = static_cast<double>(approximation[i]) - reference[i];
         stats.mse += diff * diff;
         stats.maxAbsError = std::max(stats.maxAbsError, std::fabs(diff));
+        power += static_cast<double>(reference[i]) * reference[i];
     }
     if (!reference.empty()) {
         stats.mse /= static_cast<double>(reference.size());
+        power /= static_cast<double>(reference.size());
     }
+    constexpr double kInf = std::numeric_limits<double>::infinity();
+    stats.sqnrDb = stats.mse == 0 ? kInf : power == 0 ? -kInf : 10.0 * std::log10(power / stats.mse);
     return stats;
 }
 

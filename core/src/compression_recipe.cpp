@@ -2,6 +2,9 @@
 // SPDX-FileCopyrightText: Optiscope developers
 #include "optiscope/core/compression/recipe.h"
 
+#include "quant_spec_json.h"
+#include "token_pruning_step.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -150,22 +153,53 @@ namespace {
         return ratio;
     }
 
+    Result<void> readSparseGpt(StepReader& reader, RecipeStep& step, json& key)
+    {
+        auto dampening = reader.number("dampening", 0.01);
+        if (!dampening) {
+            return std::unexpected(dampening.error());
+        }
+        if (!(*dampening >= 0.0 && *dampening <= 1.0)) {
+            return reader.error("dampening", "must be in [0, 1], got " + reader.step["dampening"].dump());
+        }
+        auto blockSize = reader.integer("block_size", 128);
+        if (!blockSize) {
+            return std::unexpected(blockSize.error());
+        }
+        if (*blockSize < 1 || *blockSize > 65536) {
+            return reader.error("block_size", "must be in [1, 65536], got " + std::to_string(*blockSize));
+        }
+        step.dampening = *dampening;
+        step.sparseGptBlockSize = *blockSize;
+        key["dampening"] = step.dampening;
+        key["block_size"] = step.sparseGptBlockSize;
+        return {};
+    }
+
     Result<void> readPrune(StepReader& reader, RecipeStep& step, json& key)
     {
-        auto pattern = reader.choice(
-            "pattern", { "unstructured", "n:m", "block", "output_channels", "input_channels" }, "unstructured");
+        auto pattern = reader.choice("pattern",
+            { "unstructured", "n:m", "block", "output_channels", "input_channels", "bank_balanced" }, "unstructured");
         if (!pattern) {
             return std::unexpected(pattern.error());
         }
-        auto saliency = reader.choice("saliency", { "magnitude", "wanda" }, "magnitude");
+        auto saliency = reader.choice("saliency", { "magnitude", "wanda", "sparsegpt" }, "magnitude");
         if (!saliency) {
             return std::unexpected(saliency.error());
         }
         key["pattern"] = *pattern;
         key["saliency"] = *saliency;
-        step.saliency = *saliency == "wanda" ? Saliency::Wanda : Saliency::Magnitude;
-        if (step.saliency == Saliency::Wanda && *pattern != "unstructured" && *pattern != "n:m") {
-            return reader.error("saliency", "'wanda' works with patterns unstructured and n:m, not " + *pattern);
+        step.saliency = *saliency == "wanda" ? Saliency::Wanda
+            : *saliency == "sparsegpt"       ? Saliency::SparseGpt
+                                             : Saliency::Magnitude;
+        if (step.saliency != Saliency::Magnitude && *pattern != "unstructured" && *pattern != "n:m") {
+            return reader.error(
+                "saliency", "'" + *saliency + "' works with patterns unstructured and n:m, not " + *pattern);
+        }
+        if (step.saliency == Saliency::SparseGpt) {
+            if (auto fields = readSparseGpt(reader, step, key); !fields) {
+                return fields;
+            }
         }
         if (*pattern == "n:m") {
             step.pattern = PrunePattern::NM;
@@ -185,6 +219,11 @@ namespace {
             step.m = *m;
             key["n"] = step.n;
             key["m"] = step.m;
+            if (step.saliency == Saliency::SparseGpt && step.sparseGptBlockSize % step.m != 0) {
+                return reader.error("block_size",
+                    "must be a multiple of m = " + std::to_string(step.m) + ", got "
+                        + std::to_string(step.sparseGptBlockSize));
+            }
             return {};
         }
         auto ratio = ratioField(reader);
@@ -199,9 +238,9 @@ namespace {
                 return std::unexpected(scope.error());
             }
             step.scope = *scope == "global" ? PruneScope::Global : PruneScope::PerTensor;
-            if (step.scope == PruneScope::Global && step.saliency == Saliency::Wanda) {
-                return reader.error(
-                    "scope", "'global' is not supported with saliency 'wanda' (it compares per output)");
+            if (step.scope == PruneScope::Global && step.saliency != Saliency::Magnitude) {
+                return reader.error("scope",
+                    "'global' is not supported with saliency '" + *saliency + "' (it compares within a tensor)");
             }
             key["scope"] = *scope;
         } else if (*pattern == "block") {
@@ -220,6 +259,17 @@ namespace {
             step.blockOut = (*block)[0].get<int>();
             step.blockIn = (*block)[1].get<int>();
             key["block"] = { step.blockOut, step.blockIn };
+        } else if (*pattern == "bank_balanced") {
+            step.pattern = PrunePattern::BankBalanced;
+            auto bank = reader.integer("bank_size", std::nullopt);
+            if (!bank) {
+                return std::unexpected(bank.error());
+            }
+            if (*bank < 2 || *bank > 65536) {
+                return reader.error("bank_size", "must be in [2, 65536], got " + std::to_string(*bank));
+            }
+            step.bankSize = *bank;
+            key["bank_size"] = step.bankSize;
         } else {
             step.pattern = *pattern == "output_channels" ? PrunePattern::OutputChannels : PrunePattern::InputChannels;
         }
@@ -228,58 +278,53 @@ namespace {
 
     Result<void> readQuantize(StepReader& reader, RecipeStep& step, json& key)
     {
-        auto format = reader.choice("format", { "int", "fp16", "bf16", "fp8_e4m3", "fp8_e5m2" }, "int");
-        if (!format) {
-            return std::unexpected(format.error());
+        // The fields live in compression_quant_spec.cpp, shared with parseQuantSpec.
+        return detail::readQuantFields(
+            reader.step, reader.used, [&](const std::string& field) { return reader.where(field); }, step.quant, key);
+    }
+
+    // prune_heads {"saliency": "ablation", "count": k} or {..., "ratio": r} (head_importance.h).
+    Result<void> readHeadAblation(StepReader& reader, RecipeStep& step, json& key)
+    {
+        auto saliency = reader.choice("saliency", { "ablation" }, std::nullopt);
+        if (!saliency) {
+            return std::unexpected(saliency.error());
         }
-        key["format"] = *format;
-        QuantSpec& q = step.quant;
-        if (*format != "int") {
-            q.format = *format == "fp16" ? NumberFormat::Fp16
-                : *format == "bf16"      ? NumberFormat::Bf16
-                : *format == "fp8_e4m3"  ? NumberFormat::Fp8E4M3
-                                         : NumberFormat::Fp8E5M2;
+        if (reader.step.contains("heads")) {
+            return reader.error("heads", "not with saliency 'ablation' (it chooses the heads)");
+        }
+        const bool hasCount = reader.step.contains("count"), hasRatio = reader.step.contains("ratio");
+        if (hasCount && hasRatio) {
+            return reader.error("ratio", "give count or ratio, not both");
+        }
+        step.headAblation = true;
+        key["saliency"] = *saliency;
+        if (hasRatio) {
+            auto ratio = ratioField(reader);
+            if (!ratio) {
+                return std::unexpected(ratio.error());
+            }
+            step.ratio = *ratio;
+            key["ratio"] = step.ratio;
             return {};
         }
-        auto bits = reader.integer("bits", std::nullopt);
-        if (!bits) {
-            return std::unexpected(bits.error());
+        auto count = reader.integer("count", std::nullopt);
+        if (!count) {
+            return std::unexpected(count.error());
         }
-        if (*bits < 2 || *bits > 16) {
-            return reader.error("bits", "must be in [2, 16], got " + std::to_string(*bits));
+        if (*count < 1) {
+            return reader.error("count", "must be at least 1, got " + std::to_string(*count));
         }
-        q.bits = *bits;
-        const json* symmetric = reader.find("symmetric");
-        if (symmetric && !symmetric->is_boolean()) {
-            return reader.error("symmetric", "expected true or false, got " + symmetric->dump());
-        }
-        q.symmetric = symmetric ? symmetric->get<bool>() : true;
-        auto granularity = reader.choice("granularity", { "per_tensor", "per_channel", "group" }, "per_tensor");
-        if (!granularity) {
-            return std::unexpected(granularity.error());
-        }
-        q.granularity = *granularity == "per_tensor" ? QuantGranularity::PerTensor
-            : *granularity == "per_channel"          ? QuantGranularity::PerChannel
-                                                     : QuantGranularity::Group;
-        key["bits"] = q.bits;
-        key["symmetric"] = q.symmetric;
-        key["granularity"] = *granularity;
-        if (q.granularity == QuantGranularity::Group) {
-            auto group = reader.integer("group_size", std::nullopt);
-            if (!group) {
-                return std::unexpected(group.error());
-            }
-            if (*group < 1) {
-                return reader.error("group_size", "must be positive, got " + std::to_string(*group));
-            }
-            q.groupSize = *group;
-            key["group_size"] = q.groupSize;
-        }
+        step.headCount = *count;
+        key["count"] = step.headCount;
         return {};
     }
 
     Result<void> readHeads(StepReader& reader, RecipeStep& step, json& key)
     {
+        if (reader.step.contains("saliency")) {
+            return readHeadAblation(reader, step, key);
+        }
         const json* heads = reader.find("heads");
         if (!heads) {
             return reader.error("heads", "missing");
@@ -303,6 +348,29 @@ namespace {
         return {};
     }
 
+    Result<void> readLayers(StepReader& reader, RecipeStep& step, json& key)
+    {
+        const json* layers = reader.find("layers");
+        if (!layers) {
+            return reader.error("layers", "missing");
+        }
+        if (!layers->is_array() || layers->empty()) {
+            return reader.error("layers", "expected a non-empty array of layer indices");
+        }
+        for (std::size_t i = 0; i < layers->size(); ++i) {
+            const json& layer = (*layers)[i];
+            if (!layer.is_number_integer() || layer.get<long long>() < 0 || layer.get<long long>() > 100000) {
+                return reader.error(
+                    "layers[" + std::to_string(i) + "]", "expected a non-negative integer, got " + layer.dump());
+            }
+            step.layers.push_back(layer.get<int>());
+        }
+        std::sort(step.layers.begin(), step.layers.end());
+        step.layers.erase(std::unique(step.layers.begin(), step.layers.end()), step.layers.end());
+        key["layers"] = step.layers;
+        return {};
+    }
+
     Result<RecipeStep> readStep(const std::string& file, std::size_t index, const json& value)
     {
         if (!value.is_object()) {
@@ -311,7 +379,8 @@ namespace {
         StepReader reader { file, index, value };
         RecipeStep step;
         json key;
-        auto type = reader.choice("type", { "prune", "quantize", "prune_heads" }, std::nullopt);
+        auto type = reader.choice(
+            "type", { "prune", "quantize", "prune_heads", "prune_layers", "prune_tokens" }, std::nullopt);
         if (!type) {
             return std::unexpected(type.error());
         }
@@ -321,6 +390,19 @@ namespace {
             step.type = StepType::PruneHeads;
             if (auto heads = readHeads(reader, step, key); !heads) {
                 return std::unexpected(heads.error());
+            }
+        } else if (*type == "prune_tokens") {
+            step.type = StepType::PruneTokens;
+            auto fields = detail::readTokenPruningFields(
+                value, reader.used, [&](const std::string& field) { return reader.where(field); }, step.tokenPruning,
+                key);
+            if (!fields) {
+                return std::unexpected(fields.error());
+            }
+        } else if (*type == "prune_layers") {
+            step.type = StepType::PruneLayers;
+            if (auto layers = readLayers(reader, step, key); !layers) {
+                return std::unexpected(layers.error());
             }
         } else {
             auto targets = reader.patterns("targets", true);

@@ -5,6 +5,10 @@
 
 #include "model_names.h"
 #include "optiscope/core/check.h"
+#include "optiscope/core/compression/token_pruning.h"
+#include "token_pruner.h"
+
+#include <optional>
 
 namespace optiscope::core::detail {
 
@@ -23,7 +27,27 @@ namespace {
             , probs(needProbs ? static_cast<std::size_t>(c.heads) * tokens * tokens : 0)
         {
         }
+        // Token pruning: the layer computes `rows` tokens (probs keeps its full-size capacity).
+        void resizeRows(int rows, const ModelConfig& c)
+        {
+            if (x.rows() != rows) {
+                x.resize(rows, c.hidden);
+                qkv.resize(rows, 3 * c.hidden);
+                context.resize(rows, c.hidden);
+                projected.resize(rows, c.hidden);
+                inner.resize(rows, c.intermediate);
+            }
+        }
     };
+
+    std::optional<TokenPruner> makePruner(const Model& model, int tokens, const std::uint8_t* keyValid)
+    {
+        std::optional<TokenPruner> pruner;
+        if (const TokenPruningPolicy* policy = model.tokenPruning(); policy && policy->enabled()) {
+            pruner.emplace(*policy, model.config(), tokens, keyValid);
+        }
+        return pruner;
+    }
 
     OpLabel label(const std::string& name, optrace::OpKind kind, int layer, const char* a, const std::string& b)
     {
@@ -92,20 +116,65 @@ namespace {
         }
     }
 
-    void storeHidden(const CaptureOptions& capture, RunResult& result, int index, const RowMatrix& h)
+    // h: the rows the pruner (if any) keeps; the capture holds every token.
+    void storeHidden(const CaptureOptions& capture, RunResult& result, int index, const RowMatrix& h,
+        const std::optional<TokenPruner>& pruner)
     {
-        if (capture.hiddenStates) {
-            std::copy(h.data(), h.data() + h.size(),
-                result.hiddenStates.begin() + static_cast<std::ptrdiff_t>(index) * h.size());
+        if (!capture.hiddenStates) {
+            return;
+        }
+        const std::size_t stride = static_cast<std::size_t>(result.tokens) * result.hiddenSize;
+        float* out = result.hiddenStates.data() + static_cast<std::size_t>(index) * stride;
+        if (pruner && pruner->compacted()) {
+            pruner->expand(h, Eigen::Map<RowMatrix>(out, result.tokens, result.hiddenSize));
+        } else {
+            std::copy(h.data(), h.data() + h.size(), out);
         }
     }
 
-    float* layerProbs(const CaptureOptions& capture, RunResult& result, EncoderScratch& s, int layer, int tokens)
+    float* capturedProbs(const CaptureOptions& capture, RunResult& result, int layer, int tokens)
     {
-        if (!capture.attention) {
-            return s.probs.data();
+        return capture.attention
+            ? result.attentions.data() + static_cast<std::size_t>(layer) * result.heads * tokens * tokens
+            : nullptr;
+    }
+
+    // Where a layer's attention goes: straight into the capture unless the pruner compacted the
+    // rows (then into scratch, scattered afterwards by finishAttention).
+    float* layerProbs(const CaptureOptions& capture, RunResult& result, EncoderScratch& s, int layer, int tokens,
+        const std::optional<TokenPruner>& pruner)
+    {
+        float* captured = capturedProbs(capture, result, layer, tokens);
+        return captured && !(pruner && pruner->compacted()) ? captured : s.probs.data();
+    }
+
+    void finishAttention(const CaptureOptions& capture, RunResult& result, const float* probs, int layer, int tokens,
+        std::optional<TokenPruner>& pruner)
+    {
+        if (!pruner) {
+            return;
         }
-        return result.attentions.data() + static_cast<std::size_t>(layer) * result.heads * tokens * tokens;
+        if (float* captured = capturedProbs(capture, result, layer, tokens); captured && captured != probs) {
+            pruner->scatterAttention(probs, result.heads, captured);
+        }
+        pruner->observe(probs, result.heads);
+    }
+
+    // After the last layer: every token's hidden state (pruned ones as they were when pruned).
+    void expandRows(std::optional<TokenPruner>& pruner, RowMatrix& h, EncoderScratch& s, const ModelConfig& c,
+        int tokens, RunResult& result)
+    {
+        if (!pruner) {
+            return;
+        }
+        if (pruner->compacted()) {
+            RowMatrix full(tokens, c.hidden);
+            pruner->expand(h, full);
+            h = std::move(full);
+            s.resizeRows(tokens, c);
+        }
+        result.keptTokens = pruner->keptHistory();
+        result.fusedTokens = pruner->fusedHistory();
     }
 
     void setLogits(RunResult& result, const RowMatrix& logits)
@@ -140,7 +209,9 @@ Result<void> runBert(const Model& model, const RunInput& input, const CaptureOpt
     const int d = c.hidden;
     prepareResult(c, n, capture, result);
     OpRecorder recorder(capture.opTrace ? &result.opTrace : nullptr, &model);
-    EncoderScratch s(n, c, !capture.attention);
+    const std::uint8_t* inputValid = input.attentionMask.empty() ? nullptr : input.attentionMask.data();
+    auto pruner = makePruner(model, n, inputValid);
+    EncoderScratch s(n, c, !capture.attention || pruner);
 
     const auto words = asMatrix(requireWeight(model, "embeddings.word_embeddings.weight"), c.vocabSize, d);
     const auto positions = asMatrix(requireWeight(model, "embeddings.position_embeddings.weight"), c.maxPositions, d);
@@ -151,23 +222,33 @@ Result<void> runBert(const Model& model, const RunInput& input, const CaptureOpt
     }
     RowMatrix h(n, d);
     norm(model, s.projected, "embeddings.LayerNorm", h);
-    storeHidden(capture, result, 0, h);
+    storeHidden(capture, result, 0, h, pruner);
 
-    const std::uint8_t* keyValid = input.attentionMask.empty() ? nullptr : input.attentionMask.data();
     for (int layer = 0; layer < c.layers; ++layer) {
         if (cancelled(cancel)) {
             return fail(ErrorCode::Cancelled, "run: cancelled");
         }
+        if (pruner) {
+            pruner->beforeLayer(layer, model.layerSkipped(layer), h);
+            s.resizeRows(static_cast<int>(h.rows()), c);
+        }
+        if (model.layerSkipped(layer)) { // removed block: the hidden state passes through
+            storeHidden(capture, result, layer + 1, h, pruner);
+            continue;
+        }
         const std::string p = layerPrefix(c, layer);
-        selfAttention(
-            model, layer, "attention.self.", h, keyValid, layerProbs(capture, result, s, layer, n), s, recorder);
+        const std::uint8_t* keyValid = pruner ? pruner->keyValid() : inputValid;
+        float* probs = layerProbs(capture, result, s, layer, n, pruner);
+        selfAttention(model, layer, "attention.self.", h, keyValid, probs, s, recorder);
+        finishAttention(capture, result, probs, layer, n, pruner);
         s.projected += h;
         norm(model, s.projected, p + "attention.output.LayerNorm", s.x); // s.x: attention block output
         feedForward(model, layer, s.x, s, recorder);
         s.projected += s.x;
         norm(model, s.projected, p + "output.LayerNorm", h);
-        storeHidden(capture, result, layer + 1, h);
+        storeHidden(capture, result, layer + 1, h, pruner);
     }
+    expandRows(pruner, h, s, c, n, result);
 
     switch (c.head) {
     case ModelHead::MaskedLm: {
@@ -212,7 +293,8 @@ Result<void> runVit(const Model& model, const RunInput& input, const CaptureOpti
     const int patchValues = c.channels * c.patchSize * c.patchSize;
     prepareResult(c, n, capture, result);
     OpRecorder recorder(capture.opTrace ? &result.opTrace : nullptr, &model);
-    EncoderScratch s(n, c, !capture.attention);
+    auto pruner = makePruner(model, n, nullptr);
+    EncoderScratch s(n, c, !capture.attention || pruner);
 
     // The stride-p convolution as one GEMM: each patch unrolled in the weight's (channel, y, x) order.
     RowMatrix unrolled(patches, patchValues);
@@ -238,22 +320,32 @@ Result<void> runVit(const Model& model, const RunInput& input, const CaptureOpti
             "embeddings.patch_embeddings.projection.weight"));
     h.row(0) = asMatrix(requireWeight(model, "embeddings.cls_token"), 1, d);
     h += asMatrix(requireWeight(model, "embeddings.position_embeddings"), n, d);
-    storeHidden(capture, result, 0, h);
+    storeHidden(capture, result, 0, h, pruner);
 
     for (int layer = 0; layer < c.layers; ++layer) {
         if (cancelled(cancel)) {
             return fail(ErrorCode::Cancelled, "run: cancelled");
         }
+        if (pruner) {
+            pruner->beforeLayer(layer, model.layerSkipped(layer), h);
+            s.resizeRows(static_cast<int>(h.rows()), c);
+        }
+        if (model.layerSkipped(layer)) { // removed block: the hidden state passes through
+            storeHidden(capture, result, layer + 1, h, pruner);
+            continue;
+        }
         const std::string p = layerPrefix(c, layer);
         norm(model, h, p + "layernorm_before", s.x);
-        selfAttention(
-            model, layer, "attention.attention.", s.x, nullptr, layerProbs(capture, result, s, layer, n), s, recorder);
+        float* probs = layerProbs(capture, result, s, layer, n, pruner);
+        selfAttention(model, layer, "attention.attention.", s.x, nullptr, probs, s, recorder);
+        finishAttention(capture, result, probs, layer, n, pruner);
         h += s.projected;
         norm(model, h, p + "layernorm_after", s.x);
         feedForward(model, layer, s.x, s, recorder);
         h += s.projected;
-        storeHidden(capture, result, layer + 1, h); // HF: encoder outputs, before the final layernorm
+        storeHidden(capture, result, layer + 1, h, pruner); // HF: encoder outputs, before the final layernorm
     }
+    expandRows(pruner, h, s, c, n, result);
     RowMatrix sequence(n, d);
     norm(model, h, "layernorm", sequence);
     if (c.head == ModelHead::ImageClassification) {

@@ -5,9 +5,12 @@
 
 #include "model_names.h"
 #include "optiscope/core/check.h"
+#include "optiscope/core/compression/token_pruning.h"
+#include "token_pruner.h"
 
 #include <algorithm>
 #include <numeric>
+#include <optional>
 #include <random>
 
 namespace optiscope::core::detail {
@@ -32,6 +35,7 @@ namespace {
         float* attentions = nullptr; // [layers][heads][n][keys] or nullptr
         float* hiddenStates = nullptr; // [layers + 1][n][hidden] or nullptr
         OpRecorder* recorder = nullptr; // always set
+        TokenPruner* pruner = nullptr; // run() of a model that prunes tokens; the cache then starts empty
     };
 
     // Runs tokens ids at positions [cache.length, cache.length + n) and appends them to the cache.
@@ -49,6 +53,8 @@ namespace {
         const int d = c.hidden;
         OPTISCOPE_CHECK(keys <= cache.capacity() && keys <= c.maxPositions);
         OpRecorder& recorder = *captures.recorder;
+        TokenPruner* pruner = captures.pruner;
+        OPTISCOPE_CHECK(!pruner || start == 0);
 
         const Weight& wte = requireWeight(model, "wte.weight");
         const Weight& wpe = requireWeight(model, "wpe.weight");
@@ -58,7 +64,8 @@ namespace {
         }
 
         RowMatrix x(n, d), qkv(n, 3 * d), context(n, d), projected(n, d), inner(n, c.intermediate);
-        std::vector<float> scratchProbs(captures.attentions ? 0 : static_cast<std::size_t>(c.heads) * n * keys);
+        std::vector<float> scratchProbs(
+            captures.attentions && !pruner ? 0 : static_cast<std::size_t>(c.heads) * n * keys);
         const std::size_t hiddenStride = static_cast<std::size_t>(n) * d;
         const std::size_t attentionStride = static_cast<std::size_t>(c.heads) * n * keys;
 
@@ -67,7 +74,28 @@ namespace {
                 return fail(ErrorCode::Cancelled, "run: cancelled");
             }
             if (captures.hiddenStates) {
-                Eigen::Map<RowMatrix>(captures.hiddenStates + layer * hiddenStride, n, d) = h;
+                Eigen::Map<RowMatrix> hidden(captures.hiddenStates + layer * hiddenStride, n, d);
+                if (pruner && pruner->compacted()) {
+                    pruner->expand(h, hidden);
+                } else {
+                    hidden = h;
+                }
+            }
+            if (pruner) {
+                pruner->beforeLayer(layer, model.layerSkipped(layer), h);
+            }
+            // Pruned tokens are neither queries nor keys: every product below has the kept rows only.
+            const int rows = static_cast<int>(h.rows());
+            const int layerKeys = start + rows;
+            if (x.rows() != rows) {
+                x.resize(rows, d);
+                qkv.resize(rows, 3 * d);
+                context.resize(rows, d);
+                projected.resize(rows, d);
+                inner.resize(rows, c.intermediate);
+            }
+            if (model.layerSkipped(layer)) {
+                continue; // removed block: the residual stream passes through; no GEMMs recorded
             }
             const std::string p = layerPrefix(c, layer);
             const std::string tag = "layer" + std::to_string(layer);
@@ -76,13 +104,22 @@ namespace {
             linear(x, requireWeight(model, p + "attn.c_attn.weight"), &requireWeight(model, p + "attn.c_attn.bias"),
                 WeightLayout::InOut, qkv, recorder,
                 { tag + ".attn.qkv", optrace::OpKind::QkvProjection, layer, -1, "hidden", p + "attn.c_attn.weight" });
-            cache.keys[layer].middleRows(start, n) = qkv.middleCols(d, d);
-            cache.values[layer].middleRows(start, n) = qkv.middleCols(2 * d, d);
+            cache.keys[layer].middleRows(start, rows) = qkv.middleCols(d, d);
+            cache.values[layer].middleRows(start, rows) = qkv.middleCols(2 * d, d);
 
-            float* probs = captures.attentions ? captures.attentions + layer * attentionStride : scratchProbs.data();
-            const AttentionMask mask { true, start, keyValid };
-            multiHeadAttention(qkv.leftCols(d), cache.keys[layer].topRows(keys), cache.values[layer].topRows(keys),
-                c.heads, mask, probs, context, recorder, layer);
+            const bool compacted = pruner && pruner->compacted();
+            float* probs = captures.attentions && !compacted ? captures.attentions + layer * attentionStride
+                                                             : scratchProbs.data();
+            // Kept rows stay in position order, so "causal" among them is still "key position <= query's".
+            const AttentionMask mask { true, start, pruner ? pruner->keyValid() : keyValid };
+            multiHeadAttention(qkv.leftCols(d), cache.keys[layer].topRows(layerKeys),
+                cache.values[layer].topRows(layerKeys), c.heads, mask, probs, context, recorder, layer);
+            if (pruner) {
+                if (captures.attentions && compacted) {
+                    pruner->scatterAttention(probs, c.heads, captures.attentions + layer * attentionStride);
+                }
+                pruner->observe(probs, c.heads);
+            }
             linear(context, requireWeight(model, p + "attn.c_proj.weight"),
                 &requireWeight(model, p + "attn.c_proj.bias"), WeightLayout::InOut, projected, recorder,
                 { tag + ".attn.out", optrace::OpKind::OutputProjection, layer, -1, "context",
@@ -101,6 +138,13 @@ namespace {
             h += projected;
         }
         cache.length = keys;
+        if (pruner && pruner->compacted()) {
+            // Pruned tokens reach ln_f and the head with the hidden state they had when pruned.
+            RowMatrix full(n, d);
+            pruner->expand(h, full);
+            h = std::move(full);
+            x.resize(n, d);
+        }
         layerNorm(h, requireWeight(model, "ln_f.weight"), requireWeight(model, "ln_f.bias"), c.layerNormEps, x);
         if (captures.hiddenStates) {
             // HF's last hidden state of GPT-2 is taken after ln_f.
@@ -170,13 +214,21 @@ Result<void> runGpt2(const Model& model, const RunInput& input, const CaptureOpt
         result.hiddenStates.assign(static_cast<std::size_t>(c.layers + 1) * n * c.hidden, 0.0f);
     }
     OpRecorder recorder(capture.opTrace ? &result.opTrace : nullptr, &model);
+    const std::uint8_t* keyValid = input.attentionMask.empty() ? nullptr : input.attentionMask.data();
+    std::optional<TokenPruner> pruner;
+    if (const TokenPruningPolicy* policy = model.tokenPruning(); policy && policy->enabled()) {
+        pruner.emplace(*policy, c, n, keyValid);
+    }
     const StepCaptures captures { capture.attention ? result.attentions.data() : nullptr,
-        capture.hiddenStates ? result.hiddenStates.data() : nullptr, &recorder };
+        capture.hiddenStates ? result.hiddenStates.data() : nullptr, &recorder, pruner ? &*pruner : nullptr };
     KvCache cache(c.layers, n, c.hidden);
-    auto columns = forwardChunk(model, input.tokenIds, cache,
-        input.attentionMask.empty() ? nullptr : input.attentionMask.data(), false, captures, result.logits, cancel);
+    auto columns = forwardChunk(model, input.tokenIds, cache, keyValid, false, captures, result.logits, cancel);
     if (!columns) {
         return std::unexpected(columns.error());
+    }
+    if (pruner) {
+        result.keptTokens = pruner->keptHistory();
+        result.fusedTokens = pruner->fusedHistory();
     }
     result.logitRows = n;
     result.logitCols = *columns;

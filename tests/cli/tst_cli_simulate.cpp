@@ -69,6 +69,7 @@ private slots:
     void tinyGpt2Text();
     void tinyGpt2Nm24();
     void runWithRecipe();
+    void runWithCalibratedRecipe();
     void cycleTrace();
     void badInput_data();
     void badInput();
@@ -187,6 +188,37 @@ void TestCliSimulate::runWithRecipe()
     const CliRun bad = runCli({ "run", kTinyGpt2, "--text", kText, "--recipe", kTinyGpt2 + "/config.json" });
     QCOMPARE(bad.exitCode, 1);
     QVERIFY2(bad.err.count('\n') == 1 && bad.err.contains("config.json"), qPrintable(bad.err));
+}
+
+// Data-aware steps (SparseGPT, head ablation) need --calibration-text; without it the recipe fails
+// with one line naming the step's field.
+void TestCliSimulate::runWithCalibratedRecipe()
+{
+    QTemporaryDir work;
+    QVERIFY(work.isValid());
+    const QString recipe = work.filePath("sparsegpt.json");
+    QVERIFY(writeAll(recipe,
+        R"({"schema": 1, "steps": [{"type": "prune", "targets": "*.mlp.*.weight", "saliency": "sparsegpt",
+            "pattern": "n:m", "n": 2, "m": 4}, {"type": "prune_heads", "saliency": "ablation", "count": 2}]})"));
+    const QString calibration = QStringLiteral(OPTISCOPE_FIXTURES_DIR) + "/compression/eval_text.txt";
+    const CliRun missing = runCli({ "run", kTinyGpt2, "--text", kText, "--recipe", recipe });
+    QCOMPARE(missing.exitCode, 1);
+    QCOMPARE(missing.err.trimmed(),
+        QStringLiteral("optiscope-cli: sparsegpt.json: steps[0].saliency: 'sparsegpt' needs calibration data, none "
+                       "given"));
+    const CliRun base = runCli({ "run", kTinyGpt2, "--text", kText });
+    const CliRun calibrated
+        = runCli({ "run", kTinyGpt2, "--text", kText, "--recipe", recipe, "--calibration-text", calibration });
+    QVERIFY2(calibrated.exitCode == 0, qPrintable(calibrated.err));
+    const auto predictions = [](const QString& out) { return out.section("top-5", 1).section("elapsed", 0, 0); };
+    QVERIFY(!predictions(calibrated.out).isEmpty());
+    QVERIFY(predictions(base.out) != predictions(calibrated.out));
+    const CliRun unreadable = runCli(
+        { "run", kTinyGpt2, "--text", kText, "--recipe", recipe, "--calibration-text", work.filePath("none.txt") });
+    QCOMPARE(unreadable.exitCode, 1);
+    QVERIFY2(unreadable.err.contains("none.txt: cannot open"), qPrintable(unreadable.err));
+    const CliRun noRecipe = runCli({ "run", kTinyGpt2, "--text", kText, "--calibration-text", calibration });
+    QCOMPARE(noRecipe.exitCode, 2);
 }
 
 // A GEMM small enough to derive by hand: on the 32x32 WS array Sr = K = 20, Sc = N = 40, T = M = 40, so two

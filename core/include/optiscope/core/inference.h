@@ -35,7 +35,13 @@ struct RunResult {
     std::vector<float> pooledOutput; // [hidden]: BertModel / ViTModel pooler, when the checkpoint has one
     int layers = 0;
     int heads = 0;
-    std::vector<float> attentions;   // [layer][head][T][T] row-major, when captured
+    // [layer][head][T][T] row-major, when captured. With token pruning, rows and columns of tokens
+    // a layer did not compute are zero (an EViT fused token's share is left out).
+    std::vector<float> attentions;
+    // Token pruning (Model::tokenPruning()): [layer] → positions the layer computed, ascending, and
+    // the EViT fused tokens that took part besides them. Empty when the model prunes no tokens.
+    std::vector<std::vector<int>> keptTokens;
+    std::vector<int> fusedTokens;
     int hiddenSize = 0;
     // [layers + 1][T][hidden], when captured; HF output_hidden_states: embeddings first (BERT: after
     // their LayerNorm), then each layer's output; GPT-2's last entry is after ln_f, ViT's entries

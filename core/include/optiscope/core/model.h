@@ -17,6 +17,8 @@
 
 namespace optiscope::core {
 
+struct TokenPruningPolicy;
+
 // Row-major float32 tensor view owned by the Model.
 struct Weight {
     std::vector<std::int64_t> shape;
@@ -60,6 +62,16 @@ public:
         (void)name;
         return {};
     }
+    // True when transformer block `layer` was removed (LayerDrop): inference skips it and the
+    // hidden state passes through unchanged, as if the block were deleted.
+    virtual bool layerSkipped(int layer) const
+    {
+        (void)layer;
+        return false;
+    }
+    // Token pruning run() applies (a prune_tokens recipe step); nullptr = every layer computes every
+    // token. See compression/token_pruning.h.
+    virtual const TokenPruningPolicy* tokenPruning() const { return nullptr; }
 };
 
 // Loads config.json, the checkpoint and the tokenizer from a Hugging Face folder, checking

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // SPDX-FileCopyrightText: Optiscope developers
 #pragma once
-// Calibration activations for data-aware saliency (Wanda: |W_ij| · ‖X_j‖₂).
+// Calibration activations for data-aware saliency (Wanda: |W_ij| · ‖X_j‖₂; SparseGPT: XᵀX).
 //
 // What is measured: for every GPT-2 linear weight (attn.c_attn, attn.c_proj, mlp.c_fc,
 // mlp.c_proj) the squared L2 norm, over all calibration tokens, of each input feature of that
@@ -36,5 +36,18 @@ struct ActivationNorms {
 // Errors: not GPT-2, no tokens, ids outside the vocabulary.
 Result<ActivationNorms> collectActivationNorms(
     const Model& model, const CalibrationData& data, const CancelToken* cancel = nullptr);
+
+// SparseGPT's layer Hessians H = 2/N · XᵀX of the same linear-layer inputs X [N tokens × inFeatures]
+// (the reference implementation's scaling; SparseGPT's masks and updates do not depend on it).
+struct LayerHessians {
+    std::map<std::string, std::vector<double>> hessians; // stored weight name → [in × in], symmetric
+    std::int64_t tokens = 0;
+    double maxRecomputeDiff = 0;
+};
+
+// only: stored weight names to collect (GPT-2 small's c_fc alone is 4.7 MB); empty = all.
+// Errors as collectActivationNorms.
+Result<LayerHessians> collectLayerHessians(const Model& model, const CalibrationData& data,
+    const std::vector<std::string>& only = {}, const CancelToken* cancel = nullptr);
 
 } // namespace optiscope::core

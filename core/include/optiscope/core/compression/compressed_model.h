@@ -9,6 +9,7 @@
 #include "optiscope/core/compression/pruning.h"
 #include "optiscope/core/compression/quantization.h"
 #include "optiscope/core/compression/recipe.h"
+#include "optiscope/core/compression/token_pruning.h"
 #include "optiscope/core/model.h"
 
 #include <map>
@@ -59,6 +60,11 @@ public:
     // Changed tensors: quantized bits (storedBits), N:M pattern, nonzero fraction of the values
     // inference uses (counted per call: O(elements)); unchanged ones as the base model says.
     WeightAnnotation weightAnnotation(const std::string& name) const override;
+    bool layerSkipped(int layer) const override;
+    // Removed transformer blocks (prune_layers steps), ascending.
+    const std::vector<int>& skippedLayers() const { return m_skippedLayers; }
+    // The last prune_tokens step's policy, or the base model's (nullptr when none).
+    const TokenPruningPolicy* tokenPruning() const override;
 
     const std::shared_ptr<const Model>& base() const { return m_base; }
     // Any name weight() accepts (canonical, HF-prefixed, tied alias); nullptr if unchanged.
@@ -74,11 +80,18 @@ public:
 
     // A copy with some tensors replaced (unchanged ones are shared, not copied).
     std::shared_ptr<const CompressedModel> with(std::vector<std::shared_ptr<const CompressedTensor>> changed) const;
+    // As with(), and the given blocks removed too (added to those already removed).
+    std::shared_ptr<const CompressedModel> withSkippedLayers(
+        const std::vector<int>& layers, std::vector<std::shared_ptr<const CompressedTensor>> changed) const;
+    // A copy whose run() prunes tokens by `policy` (replacing any earlier policy; weights shared).
+    std::shared_ptr<const CompressedModel> withTokenPruning(const TokenPruningPolicy& policy) const;
 
 private:
     std::shared_ptr<const Model> m_base;
     std::map<std::string, std::shared_ptr<const CompressedTensor>> m_tensors;
     std::map<std::string, std::string> m_aliases; // canonical / tied names → stored name
+    std::vector<int> m_skippedLayers;
+    TokenPruningPolicy m_tokenPruning; // method None: the base model's policy applies
 };
 
 // Stored names of the weight matrices (rank ≥ 2) a step selects: matched by a target pattern
@@ -90,7 +103,8 @@ Result<std::vector<std::string>> selectTensors(
 // Applies one step on top of `current`. Pruning masks are computed from the current values
 // (so earlier pruning counts as the least salient) and combined with earlier masks; quantization
 // quantizes the current values and keeps pruned elements at zero. Nothing is applied on error.
-// Wanda steps need calibration data (activations of `current`, see calibration.h).
+// Wanda, SparseGPT and head-ablation steps need calibration data (activations of `current`, see
+// calibration.h and head_importance.h).
 Result<std::shared_ptr<const CompressedModel>> applyStep(const std::shared_ptr<const CompressedModel>& current,
     const RecipeStep& step, const std::string& file, std::size_t stepIndex,
     const CalibrationData* calibration = nullptr);
@@ -108,6 +122,8 @@ struct TensorReport {
     std::string format; // "fp32", "int", "fp16", ...
     double mse = 0; // vs the base tensor
     double maxAbsError = 0;
+    double sqnrDb = 0; // signal-to-quantization-noise ratio vs the base tensor (see QuantErrorStats)
+    double bitsPerElement = 32; // storedBits plus a Bfp block's shared exponent share
 };
 
 struct CompressionReport {

@@ -23,13 +23,17 @@ struct CompressionMetrics {
     std::int64_t parameters = 0; // every stored tensor
     std::int64_t nonzeros = 0; // nonzero values over every stored tensor, compressed values where changed
     // Unchanged tensors at their stored dtype; changed ones at their stored bit width with zeros
-    // kept in place, plus quantization metadata (scales fp32, zero points at the element width).
+    // kept in place, plus quantization metadata (scales fp32, zero points at the element width,
+    // Bfp shared exponents 8 bits each).
     std::int64_t bytesDense = 0;
-    // As bytesDense, but masked tensors store only kept values plus a 1-bit-per-element bitmap.
+    // The compact export's tensor bytes (export/compact.h, compactLayout): masked tensors in the
+    // smallest of dense, N:M (kept values + indices), BSR, bitmap (kept values + 1 bit per element)
+    // and CSR; the file is this plus its safetensors header.
     std::int64_t bytesSparse = 0;
     std::int64_t baseBytes = 0; // the checkpoint as stored
     // From the op trace of one window of the first window's length: every GEMM, dense; effective
-    // scales weight GEMMs by the kept fraction of the weight's mask.
+    // scales weight GEMMs by the kept fraction of the weight's mask. Both leave out the GEMMs of
+    // removed blocks (prune_layers); shapes are the compressed run's (token pruning shrinks M).
     std::int64_t macsDense = 0;
     double macsEffective = 0;
 };

@@ -27,6 +27,11 @@ Mask nmMask(std::span<const float> values, const MatrixShape& shape, int n, int 
 // round(ratio·blocks) of them. Preconditions: both block sizes divide their dimension.
 Mask blockMask(std::span<const float> values, const MatrixShape& shape, int blockOut, int blockIn, double ratio);
 
+// Bank-balanced (Cao et al. 2019): every output feature is cut into banks of bankSize consecutive
+// input features and each bank loses its round(ratio·bankSize) smallest |x| (ties: lower input
+// feature first), so all banks keep the same count. Precondition: bankSize divides inFeatures.
+Mask bankBalancedMask(std::span<const float> values, const MatrixShape& shape, int bankSize, double ratio);
+
 enum class ChannelAxis { Output, Input };
 // Whole output features (rows of y: FFN neurons for mlp.c_fc) or input features with the smallest
 // L2 norm, round(ratio·count) of them.

@@ -2,35 +2,62 @@
 // SPDX-FileCopyrightText: Optiscope developers
 #pragma once
 // Weight quantize-dequantize: uniform integer (symmetric or asymmetric, 2–16 bits, per tensor,
-// per output channel or in groups along the input dimension) and element-wise float formats.
+// per output channel or in groups along the input dimension; min/max, percentile or MSE clipping;
+// nearest or stochastic rounding), ternary and binary with a scale per group, block floating point
+// with a shared exponent per block, and element-wise float formats.
 #include "optiscope/core/compression/matrix_shape.h"
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 namespace optiscope::core {
 
-enum class NumberFormat { Int, Fp16, Bf16, Fp8E4M3, Fp8E5M2 };
+// Ternary / Binary: {-a, 0, +a} / {-a, +a} per quantization group; Bfp: block floating point
+// (MSFP-style shared exponent per block along the input dimension).
+enum class NumberFormat { Int, Fp16, Bf16, Fp8E4M3, Fp8E5M2, Tf32, Ternary, Binary, Bfp };
 enum class QuantGranularity { PerTensor, PerChannel, Group };
+enum class QuantRounding { Nearest, Stochastic };
+// How an int group's range is chosen: its min/max, a percentile of its values, or the clipping
+// ratio (of 100 candidates) with the lowest quantization MSE.
+enum class QuantClip { MinMax, Percentile, Mse };
 
 struct QuantSpec {
     NumberFormat format = NumberFormat::Int;
     int bits = 8; // Int only: 2..16
     bool symmetric = true; // Int only
-    QuantGranularity granularity = QuantGranularity::PerTensor; // Int only
+    QuantGranularity granularity = QuantGranularity::PerTensor; // Int, Ternary, Binary
     int groupSize = 0; // Group only; must divide the input dimension
-    int storedBits() const; // bits per element as stored (16 for FP16/BF16, 8 for FP8)
+    QuantRounding rounding = QuantRounding::Nearest; // Int only
+    std::uint64_t seed = 0; // Stochastic only
+    QuantClip clip = QuantClip::MinMax; // Int only
+    double percentile = 99.9; // Percentile only, in [50, 100]
+    int blockSize = 16; // Bfp only: elements sharing one exponent, along the input dimension
+    int mantissaBits = 3; // Bfp only: magnitude bits per element, besides its sign
+    // Bits per element as stored: 16 for FP16/BF16, 8 for FP8, 32 for TF32 (NVIDIA keeps it in
+    // 32-bit words), 2 ternary, 1 binary, 1 + mantissaBits for Bfp (shared exponents apart).
+    int storedBits() const;
+    // storedBits plus the per-element share of a Bfp block's 8-bit shared exponent (8 / blockSize);
+    // equal to storedBits for every other format.
+    double bitsPerElement() const;
+    // The size that must divide a tensor's input dimension (group or Bfp block); 0 if none.
+    int inputBlockSize() const;
 };
 
-const char* numberFormatName(NumberFormat format); // "int", "fp16", "bf16", "fp8_e4m3", "fp8_e5m2"
+// "int", "fp16", "bf16", "fp8_e4m3", "fp8_e5m2", "tf32", "ternary", "binary", "bfp"
+const char* numberFormatName(NumberFormat format);
 
 // One scale (and zero point when asymmetric) per quantization group:
 // per tensor 1; per channel [outFeatures]; group [outFeatures][inFeatures / groupSize].
+// Ternary / Binary: the scale is a. Bfp: no scales; one shared exponent per block instead.
 struct QuantParams {
     QuantSpec spec;
     std::vector<float> scales;
     std::vector<std::int32_t> zeroPoints; // empty when symmetric
+    // Bfp: unbiased exponent E of each block, [outFeatures][inFeatures / blockSize]; an element is
+    // sign · m · 2^(E - mantissaBits + 1) with m in [0, 2^mantissaBits - 1].
+    std::vector<std::int16_t> sharedExponents;
 };
 
 struct QuantizedTensor {
@@ -43,12 +70,31 @@ struct QuantizedTensor {
 // maps to 0..2^b - 1 with s = range / (2^b - 1), z = round(-min / s), q = clamp(round(x / s) + z),
 // x' = (q - z) · s, so 0 is exact too. round = nearest, ties to even; scales computed in double
 // and stored as float32 (the stored value is the one used). A group of zeros gets scale 0.
-// Preconditions (checked): Int bits in [2, 16]; Group size divides inFeatures.
+// Clipping replaces max|x| (symmetric) or min/max (asymmetric) by a percentile of the group's
+// values (linear interpolation at rank p/100·(n-1) of the sorted values; the low end uses 100-p)
+// or by r·max|x| (r·min, r·max) with r in {0.01, ..., 1.00} minimising the group's MSE under
+// round to nearest (ties to the larger r, so never worse than min/max). Stochastic rounding:
+// q = floor(x / s + u), u uniform in [0, 1) from a counter-based generator keyed on
+// (seed, storage offset), so the result does not depend on threads; unbiased inside the range.
+// Ternary (TWN): D = 0.7·mean|x|, a = mean of |x| over |x| > D, x' = sign(x)·a where |x| > D,
+// else 0. Binary (XNOR-Net): a = mean|x|, x' = +a for x >= 0, -a otherwise. Both per group.
+// Bfp: see QuantParams::sharedExponents; E = the largest element exponent floor(log2|x|) of the
+// block (clamped to >= -127 like an 8-bit biased exponent), m = round(|x| / 2^(E - M + 1)) to
+// nearest even, saturated at 2^M - 1 when rounding overflows the mantissa (the exponent is not
+// bumped); non-finite elements pass through and do not set E; an all-zero block has E = -127.
+// Preconditions (checked): Int bits in [2, 16]; the group / block size divides inFeatures.
 QuantizedTensor quantizeDequantize(std::span<const float> values, const MatrixShape& shape, const QuantSpec& spec);
+
+// A per-tensor seed for stochastic rounding: seed mixed with the tensor's name (FNV-1a), so
+// tensors with equal values do not get the same rounding noise.
+std::uint64_t tensorSeed(std::uint64_t seed, std::string_view tensorName);
 
 struct QuantErrorStats {
     double mse = 0;
     double maxAbsError = 0;
+    // 10·log10(mean(reference²) / mse): +inf when exact, -inf when the reference is all zero and
+    // the approximation is not.
+    double sqnrDb = 0;
 };
 QuantErrorStats quantError(std::span<const float> reference, std::span<const float> approximation);
 

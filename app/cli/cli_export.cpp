@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: Apache-2.0
+// SPDX-FileCopyrightText: Optiscope developers
+// optiscope-cli export: the compressed model as a Hugging Face folder, a compact safetensors file
+// or a SCALE-Sim study (GEMM topology + array config).
+#include "cli_common.h"
+
+#include "optiscope/accelsim/scalesim_io.h"
+#include "optiscope/core/compression/compressed_model.h"
+#include "optiscope/core/compression/recipe.h"
+#include "optiscope/core/export/compact.h"
+#include "optiscope/core/export/gguf.h"
+#include "optiscope/core/export/hugging_face.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <system_error>
+
+#include <unistd.h>
+
+namespace optiscope::cli {
+
+namespace {
+
+    namespace fs = std::filesystem;
+
+    std::expected<void, CliFailure> parseFormat(const std::string& text, ExportOptions& options)
+    {
+        if (text == "hf") {
+            options.format = ExportFormat::HuggingFace;
+        } else if (text == "compact") {
+            options.format = ExportFormat::Compact;
+        } else if (text == "scalesim") {
+            options.format = ExportFormat::ScaleSim;
+        } else if (text == "gguf" || text.starts_with("gguf:")) {
+            options.format = ExportFormat::Gguf;
+            options.ggufType = text == "gguf" ? "f16" : text.substr(5);
+            if (options.ggufType != "f16" && options.ggufType != "q8_0" && options.ggufType != "q4_0") {
+                return usageError("option --format: '" + text + "' is not gguf, gguf:f16, gguf:q8_0 or gguf:q4_0");
+            }
+        } else {
+            return usageError("option --format: '" + text + "' is not one of hf, compact, scalesim, gguf[:type]");
+        }
+        return {};
+    }
+
+    // Checked before the model is loaded, so a bad --out fails fast and leaves nothing behind.
+    CliResult checkOut(const ExportOptions& options)
+    {
+        const fs::path out(options.out);
+        std::error_code ec;
+        const fs::path parent = out.parent_path().empty() ? fs::path(".") : out.parent_path();
+        if (!fs::is_directory(parent, ec)) {
+            return inputError(options.out + ": --out: parent folder " + parent.string() + " does not exist");
+        }
+        const auto status = fs::symlink_status(out, ec);
+        if (fs::exists(status) && !options.overwrite) {
+            return inputError(options.out + ": --out: already exists (pass --overwrite to replace it)");
+        }
+        const bool wantsFolder
+            = options.format == ExportFormat::HuggingFace || options.format == ExportFormat::ScaleSim;
+        if (fs::exists(status) && fs::is_directory(status) != wantsFolder) {
+            return inputError(options.out + ": --out: exists and is " + (wantsFolder ? "not a folder" : "a folder"));
+        }
+        return {};
+    }
+
+    std::expected<std::shared_ptr<const core::CompressedModel>, CliFailure> loadCompressed(const ExportOptions& options)
+    {
+        std::optional<core::Recipe> recipe;
+        if (options.recipe) {
+            auto parsed = core::loadRecipe(*options.recipe);
+            if (!parsed) {
+                return engineError(parsed.error());
+            }
+            recipe = std::move(*parsed);
+        }
+        auto base = loadModelFolder(options.modelDir);
+        if (!base) {
+            return std::unexpected(base.error());
+        }
+        if (!recipe) {
+            return std::make_shared<const core::CompressedModel>(*base);
+        }
+        auto compressed = core::applyRecipe(*base, *recipe);
+        if (!compressed) {
+            return engineError(compressed.error());
+        }
+        return std::move(*compressed);
+    }
+
+    CliResult exportCompactFile(const core::CompressedModel& model, const ExportOptions& options)
+    {
+        if (auto ok = core::exportCompact(model, options.out, { .overwrite = options.overwrite }); !ok) {
+            return engineError(ok.error());
+        }
+        std::map<std::string, int> encodings;
+        for (const auto& [name, tensor] : model.compressedTensors()) {
+            ++encodings[core::compactEncodingName(core::compactLayout(*tensor).encoding)];
+        }
+        std::error_code ec;
+        std::cout << "wrote " << options.out << ": " << fs::file_size(options.out, ec) << " bytes, "
+                  << model.compressedTensors().size() << " compressed tensors (";
+        const char* separator = "";
+        for (const auto& [encoding, count] : encodings) {
+            std::cout << separator << count << " " << encoding;
+            separator = ", ";
+        }
+        std::cout << ")\n";
+        return {};
+    }
+
+    CliResult exportGgufFile(const core::CompressedModel& model, const ExportOptions& options)
+    {
+        auto type = core::parseGgufTensorType(options.ggufType);
+        if (!type) {
+            return engineError(type.error());
+        }
+        core::GgufExportReport report;
+        if (auto ok = core::writeGguf(model, options.out, { .weightType = *type, .overwrite = options.overwrite }, &report);
+            !ok) {
+            return engineError(ok.error());
+        }
+        int fellBack = 0;
+        double maxError = 0;
+        for (const auto& tensor : report.tensors) {
+            fellBack += tensor.fellBack ? 1 : 0;
+            maxError = std::max(maxError, tensor.maxAbsError);
+        }
+        std::cout << "wrote " << options.out << ": " << report.fileBytes << " bytes, GGUF v" << core::kGgufVersion
+                  << ", " << report.tensors.size() << " tensors, 2-D weights " << core::ggufTensorTypeName(*type);
+        if (fellBack > 0) {
+            std::cout << " (" << fellBack << " as F16: rows not a multiple of 32)";
+        }
+        std::cout << ", max |exported - compressed| " << maxError << "\n";
+        return {};
+    }
+
+    CliResult writeScaleSimFiles(
+        const accelsim::Workload& workload, const accelsim::ArrayConfig& config, const fs::path& dir)
+    {
+        if (auto ok = accelsim::writeFileAtomically(dir / "gemm_topology.csv", accelsim::formatGemmCsv(workload));
+            !ok) {
+            return inputError(ok.error().message);
+        }
+        if (auto ok = accelsim::writeScaleSimConfig(dir / "scale.cfg", config); !ok) {
+            return inputError(ok.error().message);
+        }
+        return {};
+    }
+
+    // Both files appear together: they are written into a hidden sibling folder renamed into place
+    // (an existing folder, with --overwrite, is moved aside first and removed afterwards).
+    CliResult exportScaleSim(const ExportOptions& options)
+    {
+        auto config = loadArrayConfig(*options.config);
+        if (!config) {
+            return std::unexpected(config.error());
+        }
+        SimulateOptions source;
+        source.modelDir = options.modelDir;
+        source.recipe = options.recipe;
+        source.text = options.text;
+        auto workload = modelWorkload(source);
+        if (!workload) {
+            return std::unexpected(workload.error());
+        }
+        const fs::path out(options.out);
+        const fs::path parent = out.parent_path().empty() ? fs::path(".") : out.parent_path();
+        std::string tag(1, '.'); // appended piecewise: GCC 12 warns (-Wrestrict) on "." + string
+        tag += out.filename().string();
+        tag += ".tmp-" + std::to_string(static_cast<long>(::getpid()));
+        const fs::path staging = parent / tag, aside = parent / (tag + "-old");
+        std::error_code ec;
+        fs::remove_all(staging, ec);
+        if (!fs::create_directory(staging, ec)) {
+            return inputError(options.out + ": --out: cannot create folder: " + ec.message());
+        }
+        auto written = writeScaleSimFiles(*workload, *config, staging);
+        if (written && fs::exists(out, ec)) {
+            fs::rename(out, aside, ec);
+            if (ec) {
+                written = inputError(options.out + ": --out: cannot replace the folder: " + ec.message());
+            }
+        }
+        if (written) {
+            fs::rename(staging, out, ec);
+            if (ec) {
+                written = inputError(options.out + ": --out: cannot create folder: " + ec.message());
+                fs::rename(aside, out, ec);
+            }
+        }
+        fs::remove_all(staging, ec);
+        fs::remove_all(aside, ec);
+        if (!written) {
+            return written;
+        }
+        std::cout << "wrote " << (out / "gemm_topology.csv").string() << " (" << workload->layers.size()
+                  << " GEMMs) and " << (out / "scale.cfg").string() << "\nrun: python3 scalesim/scale.py -c "
+                  << (out / "scale.cfg").string() << " -t " << (out / "gemm_topology.csv").string() << " -i gemm\n";
+        return {};
+    }
+
+} // namespace
+
+std::expected<ParsedCommandLine, CliFailure> parseExport(const std::vector<std::string>& args)
+{
+    ParsedCommandLine parsed;
+    parsed.command = Command::Export;
+    ExportOptions& options = parsed.exportOptions;
+    std::vector<std::string> positional;
+    std::optional<std::string> format, out;
+    for (std::size_t i = 1; i < args.size(); ++i) {
+        std::string arg = args[i];
+        std::optional<std::string> inlineValue;
+        if (arg.starts_with("--") && arg.find('=') != std::string::npos) {
+            inlineValue = arg.substr(arg.find('=') + 1);
+            arg.resize(arg.find('='));
+        }
+        if (arg == "--help" || arg == "-h") {
+            return commandOnly(Command::Help);
+        }
+        if (arg == "--overwrite" && !inlineValue) {
+            options.overwrite = true;
+            continue;
+        }
+        if (arg == "--recipe" || arg == "--format" || arg == "--out" || arg == "--text" || arg == "--config") {
+            if (!inlineValue && i + 1 >= args.size()) {
+                return usageError("option " + arg + " needs a value (see --help)");
+            }
+            const std::string value = inlineValue ? *inlineValue : args[++i];
+            (arg == "--recipe"          ? options.recipe
+                    : arg == "--format" ? format
+                    : arg == "--out"    ? out
+                    : arg == "--text"   ? options.text
+                                        : options.config)
+                = value;
+            continue;
+        }
+        if (arg.starts_with("-") && arg != "-") {
+            return usageError("export: unknown option '" + arg + "' (see --help)");
+        }
+        positional.push_back(arg);
+    }
+    if (positional.size() != 1) {
+        return usageError("export: expected exactly one MODEL_DIR argument, got " + std::to_string(positional.size()));
+    }
+    if (!format || !out) {
+        return usageError("export: --format and --out are required");
+    }
+    if (auto ok = parseFormat(*format, options); !ok) {
+        return std::unexpected(ok.error());
+    }
+    const bool scaleSim = options.format == ExportFormat::ScaleSim;
+    if (scaleSim && (!options.text || !options.config)) {
+        return usageError("export: --format scalesim needs --text and --config");
+    }
+    if (!scaleSim && (options.text || options.config)) {
+        return usageError("export: --text and --config only apply with --format scalesim");
+    }
+    options.modelDir = positional.front();
+    options.out = *out;
+    return parsed;
+}
+
+CliResult runExport(const ExportOptions& options)
+{
+    if (auto ok = checkOut(options); !ok) {
+        return ok;
+    }
+    if (options.format == ExportFormat::ScaleSim) {
+        return exportScaleSim(options);
+    }
+    auto model = loadCompressed(options);
+    if (!model) {
+        return std::unexpected(model.error());
+    }
+    switch (options.format) {
+    case ExportFormat::HuggingFace:
+        if (auto ok = core::exportHuggingFace(**model, options.out, { .overwrite = options.overwrite }); !ok) {
+            return engineError(ok.error());
+        }
+        std::cout << "wrote " << options.out
+                  << " (config.json, tokenizer files, model.safetensors: " << (*model)->compressedTensors().size()
+                  << " compressed tensors materialised as float32)\n";
+        return {};
+    case ExportFormat::Compact:
+        return exportCompactFile(**model, options);
+    case ExportFormat::Gguf:
+        return exportGgufFile(**model, options);
+    case ExportFormat::ScaleSim:
+        break;
+    }
+    return {};
+}
+
+} // namespace optiscope::cli
