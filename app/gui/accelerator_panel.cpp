@@ -316,6 +316,23 @@ void AcceleratorPanel::seekCycle(qint64 cycle)
     showCycle();
 }
 
+std::optional<qint64> AcceleratorPanel::findCycle(qint64 from, accelsim::PeState state, qint64 limit) const
+{
+    if (!m_stepper || from < 0 || from >= m_stepper->totalCycles()) {
+        return std::nullopt;
+    }
+    accelsim::Stepper probe = *m_stepper;
+    probe.seek(from);
+    std::vector<accelsim::PeState> states;
+    for (qint64 i = 0; i < limit && !probe.atEnd(); ++i, probe.step()) {
+        probe.peStates(states);
+        if (std::find(states.begin(), states.end(), state) != states.end()) {
+            return probe.cycle();
+        }
+    }
+    return std::nullopt;
+}
+
 void AcceleratorPanel::seekLayer(int layer)
 {
     if (m_stepper && layer >= 0 && static_cast<std::size_t>(layer) < m_stepper->workload().layers.size()) {

@@ -60,6 +60,9 @@ public:
     QTableView* layerTable() const { return m_table; }
     LayerStatsModel* layerModel() const { return m_model; }
     bool isPlaying() const;
+    // The first cycle in [from, from + limit) at which some PE is in state; nullopt when none
+    // (stepped on a copy: what is on screen does not move).
+    std::optional<qint64> findCycle(qint64 from, accelsim::PeState state, qint64 limit = 100'000) const;
 
 public slots:
     void seekCycle(qint64 cycle);

@@ -239,6 +239,12 @@ bool CompressionPanel::openRecipe(const QString& path)
     return true;
 }
 
+void CompressionPanel::replaceRecipe(const QList<QJsonObject>& steps, const QString& label)
+{
+    m_revertOnFailure = true;
+    m_undo->push(new ReplaceRecipeCommand(m_document, steps, label));
+}
+
 void CompressionPanel::restoreRecipeHistory(const QList<QList<QJsonObject>>& history, int index)
 {
     {

@@ -44,6 +44,8 @@ public:
     void addStep(); // the editor's step, validated first
     void removeSelectedStep();
     bool openRecipe(const QString& path); // errors go to errorOccurred
+    // Replaces the recipe (one undoable command); label names it in the undo history.
+    void replaceRecipe(const QList<QJsonObject>& steps, const QString& label);
     bool saveRecipe(const QString& path);
     void chooseAndOpenRecipe();
     void chooseAndSaveRecipe();

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // SPDX-FileCopyrightText: Optiscope developers
 #include "main_window.h"
-#include "accelerator_panel.h"
 
+#include "accelerator_panel.h"
 #include "attention_bars_view.h"
 #include "attention_heatmap_view.h"
 #include "compression_panel.h"
 #include "head_grid_view.h"
 #include "input_panel.h"
+#include "lesson_panel.h"
 #include "model_stats.h"
 #include "recent_folders.h"
 #include "runner.h"
@@ -80,6 +81,7 @@ MainWindow::MainWindow(QWidget* parent)
     createCompressionDock();
     createAcceleratorDock();
     createTensorDock();
+    createLessonDock();
     if (auto* compressionDock = findChild<QDockWidget*>(QStringLiteral("compressionDock"))) {
         compressionDock->raise(); // the tab a first start shows; restoreState() may pick another
     }
@@ -143,6 +145,7 @@ void MainWindow::createDocks()
     selectors->addWidget(m_layerSpin);
     selectors->addWidget(m_headSpin);
     m_unitScale = new QCheckBox(tr("Colour scale 0\u20131"), headsPanel);
+    m_unitScale->setObjectName(QStringLiteral("unitScaleCheck"));
     m_unitScale->setToolTip(tr("Off: each map is scaled to its own maximum."));
     selectors->addWidget(m_unitScale);
     selectors->addStretch(1);
@@ -214,6 +217,30 @@ void MainWindow::createTensorDock()
         tabifyDockWidget(bars, dock);
     }
     connect(m_compression, &CompressionPanel::compressedModelReady, m_tensors, &TensorInspector::setModel);
+}
+
+void MainWindow::createLessonDock()
+{
+    // Its own dock on the left, below the input: the lessons raise the right-hand docks and must
+    // stay visible while they do. Hidden until Help ▸ Lessons.
+    auto* dock = new QDockWidget(tr("Lessons"), this);
+    dock->setObjectName(QStringLiteral("lessonDock"));
+    m_lessons = new LessonPanel(this, dock);
+    dock->setWidget(m_lessons);
+    addDockWidget(Qt::LeftDockWidgetArea, dock);
+    dock->hide();
+}
+
+void MainWindow::showLessons()
+{
+    auto* lessons = findChild<QDockWidget*>(QStringLiteral("lessonDock"));
+    auto* input = findChild<QDockWidget*>(QStringLiteral("inputDock"));
+    lessons->show();
+    lessons->raise();
+    // The explanation needs room: take it from the input box, which needs a few lines only.
+    if (input && dockWidgetArea(input) == dockWidgetArea(lessons)) {
+        resizeDocks({ input, lessons }, { 160, 420 }, Qt::Vertical);
+    }
 }
 
 void MainWindow::exportSimulationReports()
@@ -325,6 +352,9 @@ void MainWindow::createMenus()
     }
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    QAction* lessons = help->addAction(tr("&Lessons (Teaching Mode)"), this, &MainWindow::showLessons);
+    lessons->setShortcut(QKeySequence::HelpContents);
+    help->addSeparator();
     QAction* about = help->addAction(tr("&About Optiscope"), this, &MainWindow::showAbout);
     about->setMenuRole(QAction::AboutRole);
     help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);

@@ -27,6 +27,7 @@ namespace optiscope::gui {
 
 class AcceleratorPanel;
 class CompressionPanel;
+class LessonPanel;
 class TensorInspector;
 struct SessionState;
 class InputPanel;
@@ -45,12 +46,14 @@ public:
     void setStartupText(const QString& text) { m_startupText = text; }
     void runCurrentInput();
     void selectHead(int layer, int head);
+    void showLessons(); // Help ▸ Lessons: the teaching-mode dock, given room
 
     Runner* runner() const { return m_runner; }
     InputPanel* inputPanel() const { return m_input; }
     CompressionPanel* compressionPanel() const { return m_compression; }
     AcceleratorPanel* acceleratorPanel() const { return m_accelerator; }
     TensorInspector* tensorInspector() const { return m_tensors; }
+    LessonPanel* lessonPanel() const { return m_lessons; }
     widgets::AttentionHeatmapView* heatmapView() const { return m_heatmap; }
     widgets::HeadGridView* headGridView() const { return m_grid; }
     widgets::AttentionBarsView* barsView() const { return m_bars; }
@@ -87,6 +90,7 @@ private:
     void createCompressionDock();
     void createAcceleratorDock();
     void createTensorDock();
+    void createLessonDock();
     void exportSimulationReports();
     std::vector<std::int32_t> currentTokens() const;
     void createStatusBar();
@@ -110,6 +114,7 @@ private:
     CompressionPanel* m_compression = nullptr;
     AcceleratorPanel* m_accelerator = nullptr;
     TensorInspector* m_tensors = nullptr;
+    LessonPanel* m_lessons = nullptr;
     widgets::AttentionHeatmapView* m_heatmap = nullptr;
     widgets::HeadGridView* m_grid = nullptr;
     widgets::AttentionBarsView* m_bars = nullptr;
