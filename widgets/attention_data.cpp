@@ -20,6 +20,23 @@ const float* AttentionData::matrix(int layer, int head) const
     return values.data() + (static_cast<std::size_t>(layer) * heads + head) * tokens * tokens;
 }
 
+bool AttentionData::isKept(int layer, int token) const
+{
+    if (keptTokens.empty() || layer < 0 || static_cast<std::size_t>(layer) >= keptTokens.size()) {
+        return true;
+    }
+    const auto& kept = keptTokens[static_cast<std::size_t>(layer)];
+    return std::binary_search(kept.begin(), kept.end(), token);
+}
+
+int AttentionData::keptCount(int layer) const
+{
+    if (keptTokens.empty() || layer < 0 || static_cast<std::size_t>(layer) >= keptTokens.size()) {
+        return tokens;
+    }
+    return static_cast<int>(keptTokens[static_cast<std::size_t>(layer)].size());
+}
+
 float AttentionData::maxOf(int layer, int head) const
 {
     const float* m = matrix(layer, head);

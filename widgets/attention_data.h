@@ -19,6 +19,9 @@ struct AttentionData {
     // Differences of two runs (attentionDifference) rather than probabilities: drawn on a diverging scale
     // symmetric around zero.
     bool signedValues = false;
+    // Token pruning: [layer] → the positions that layer computed, ascending; empty = every token in
+    // every layer. A pruned token's row and column are zero and drawn as pruned.
+    std::vector<std::vector<int>> keptTokens;
 
     bool isValid() const;
     bool contains(int layer, int head) const { return layer >= 0 && layer < layers && head >= 0 && head < heads; }
@@ -29,6 +32,9 @@ struct AttentionData {
     // The colour scale's end of one head: its largest value, or largest |value| when signed (never 0).
     float scaleOf(int layer, int head) const;
     QRgb rgb(float value, float scale) const;
+    bool prunesTokens() const { return !keptTokens.empty(); }
+    bool isKept(int layer, int token) const;
+    int keptCount(int layer) const; // tokens when nothing is pruned
 };
 
 using AttentionDataPtr = std::shared_ptr<const AttentionData>;

@@ -222,20 +222,54 @@ void AttentionHeatmapView::paintEvent(QPaintEvent*)
     titleFont.setBold(true);
     painter.setFont(titleFont);
     painter.setPen(palette().color(QPalette::Text));
-    painter.drawText(QRectF(layout.matrix.left(), layout.matrix.top() - kTitleHeight, layout.matrix.width(), kTitleHeight - 6),
+    painter.drawText(QRectF(layout.matrix.left(), layout.matrix.top() - kTitleHeight, width() - layout.matrix.left() - 4, kTitleHeight - 6),
         Qt::AlignLeft | Qt::AlignVCenter,
-        tr("Layer %1 \u00b7 Head %2 \u00b7 %3 tokens").arg(m_layer).arg(m_head).arg(m_data->tokens));
+        titleText());
     painter.setFont(font());
 
     // One pixel per cell scaled without smoothing keeps cell edges crisp at any zoom.
     painter.setRenderHint(QPainter::SmoothPixmapTransform, false);
     painter.drawImage(layout.matrix, m_image);
+    paintPrunedTokens(painter, layout);
     painter.setPen(QPen(palette().color(QPalette::Mid), 1));
     painter.setBrush(Qt::NoBrush);
     painter.drawRect(layout.matrix);
 
     paintAxes(painter, layout);
     paintColourBar(painter, layout);
+}
+
+QString AttentionHeatmapView::titleText() const
+{
+    if (!hasMatrix()) {
+        return {};
+    }
+    QString title = tr("Layer %1 \u00b7 Head %2 \u00b7 %3 tokens").arg(m_layer).arg(m_head).arg(m_data->tokens);
+    if (m_data->prunesTokens()) {
+        title += tr(" \u00b7 %1 kept").arg(m_data->keptCount(m_layer));
+    }
+    return title;
+}
+
+// Token pruning: the rows and columns of tokens this layer did not compute are hatched, so a
+// zero there reads as "pruned", not as "no attention".
+void AttentionHeatmapView::paintPrunedTokens(QPainter& painter, const Layout& layout) const
+{
+    if (!m_data->prunesTokens()) {
+        return;
+    }
+    const QBrush hatch(QColor(200, 200, 200, 200), Qt::BDiagPattern);
+    for (int i = 0; i < m_data->tokens; ++i) {
+        if (m_data->isKept(m_layer, i)) {
+            continue;
+        }
+        painter.fillRect(QRectF(layout.matrix.left(), layout.matrix.top() + i * layout.cell, layout.matrix.width(),
+                             layout.cell),
+            hatch);
+        painter.fillRect(QRectF(layout.matrix.left() + i * layout.cell, layout.matrix.top(), layout.cell,
+                             layout.matrix.height()),
+            hatch);
+    }
 }
 
 void AttentionHeatmapView::paintAxes(QPainter& painter, const Layout& layout) const
@@ -245,8 +279,9 @@ void AttentionHeatmapView::paintAxes(QPainter& painter, const Layout& layout) co
     const QFontMetrics metrics(font());
     const QColor text = palette().color(QPalette::Text);
     const QColor tick = palette().color(QPalette::Mid);
-    painter.setPen(text);
+    const QColor prunedText = palette().color(QPalette::PlaceholderText);
     for (int i = 0; i < t; i += stride) {
+        painter.setPen(m_data->isKept(m_layer, i) ? text : prunedText);
         const double centre = (i + 0.5) * layout.cell;
         const QString label = metrics.elidedText(m_labels[i], Qt::ElideRight, kMaxLabelWidth);
         // y axis: queries, right-aligned against the matrix.

@@ -28,6 +28,8 @@ public:
     // Probability shown at (query, key); NaN when nothing is shown.
     float value(int query, int key) const;
     float scaleMaximum() const { return m_scaleMax; }
+    // "Layer 1 · Head 0 · 20 tokens", plus " · 14 kept" when the run pruned tokens.
+    QString titleText() const;
     // Widget coordinates of one cell; empty when nothing is shown.
     QRectF cellRect(int query, int key) const;
     // Every labelStride()-th token is labelled on each axis (1 = all).
@@ -58,6 +60,7 @@ private:
     Layout computeLayout() const;
     void rebuildImage();
     void paintAxes(QPainter& painter, const Layout& layout) const;
+    void paintPrunedTokens(QPainter& painter, const Layout& layout) const;
     void paintColourBar(QPainter& painter, const Layout& layout) const;
 
     AttentionDataPtr m_data;

@@ -237,6 +237,7 @@ void Runner::run(RunRequest request)
             attention->tokens = result->tokens;
             attention->values = result->attentions;
             attention->tokenLabels = tokenLabels(*model->model, input->tokenIds, result->tokens);
+            attention->keptTokens = result->keptTokens;
             if (baseline && baseline != model->model) {
                 auto before = core::run(*baseline, *input, capture, cancel.get());
                 if (!before) {
@@ -246,6 +247,7 @@ void Runner::run(RunRequest request)
                 }
                 auto baselineAttention = std::make_shared<widgets::AttentionData>(*attention);
                 baselineAttention->values = std::move(before->attentions);
+                baselineAttention->keptTokens = std::move(before->keptTokens);
                 snapshot->baselineAttention = std::move(baselineAttention);
             }
             snapshot->attention = std::move(attention);

@@ -35,6 +35,7 @@
 #include <QTimer>
 #include <QUndoStack>
 
+#include <algorithm>
 #include <cmath>
 
 using namespace optiscope;
@@ -103,6 +104,7 @@ private slots:
     void pruneUndoRedoAndRecipeRoundTrip();
     void unmatchedTargetShowsErrorAndKeepsRecipe();
     void wandaCalibratesOnInputOrFile();
+    void tokenCascadeMarksPrunedTokens();
 
 private:
     void waitMetrics(QSignalSpy& spy);
@@ -351,6 +353,39 @@ void TestCompressionPanel::wandaCalibratesOnInputOrFile()
     QVERIFY(!panel->setCalibrationFile(work.filePath(QStringLiteral("missing.txt"))));
     QVERIFY(takeMessageBox(kTimeoutMs).contains(QStringLiteral("missing.txt")));
     QCOMPARE(panel->calibrationFile(), calibrationPath);
+}
+
+// SpAtten-style cascade from the bundled recipe: the heatmap's title counts the layer's kept
+// tokens as the run reports them, and the later layer keeps no more than the earlier one.
+void TestCompressionPanel::tokenCascadeMarksPrunedTokens()
+{
+    gui::CompressionPanel* panel = m_window->compressionPanel();
+    QSignalSpy displayed(m_window.get(), &gui::MainWindow::runDisplayed);
+    m_window->runCurrentInput();
+    QVERIFY(displayed.wait(kTimeoutMs));
+    QVERIFY(m_window->lastRun()->result.keptTokens.empty());
+    displayed.clear();
+    QVERIFY(panel->openRecipe(QStringLiteral(OPTISCOPE_SAMPLES_DIR "/recipes/token_cascade70.json")));
+    // The compressed model re-runs the shown input when it is ready.
+    QVERIFY(displayed.wait(kTimeoutMs));
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->lastRun()->result.keptTokens.empty(), kTimeoutMs);
+    const auto& run = *m_window->lastRun();
+    const auto& kept = run.result.keptTokens;
+    QCOMPARE(static_cast<int>(kept.size()), run.result.layers);
+    const int last = run.result.layers - 1;
+    QCOMPARE(static_cast<int>(kept[0].size()), run.result.tokens); // the cascade starts at layer 1
+    QVERIFY(kept[last].size() < kept[0].size());
+    m_window->selectHead(last, 0);
+    const QString title = m_window->heatmapView()->titleText();
+    QVERIFY2(title.endsWith(QStringLiteral("%1 kept").arg(kept[last].size())), qPrintable(title));
+    QVERIFY(m_window->heatmapView()->data()->prunesTokens());
+    // A pruned token's row is zero in that layer.
+    int pruned = 0;
+    while (std::binary_search(kept[last].begin(), kept[last].end(), pruned)) {
+        ++pruned;
+    }
+    QCOMPARE(m_window->heatmapView()->value(pruned, 0), 0.0f);
+    m_window->heatmapView()->grab().save(outputPath(QStringLiteral("attention_token_cascade.png")));
 }
 
 int main(int argc, char** argv)
