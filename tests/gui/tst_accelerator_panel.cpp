@@ -6,11 +6,13 @@
 // work: the MAC-state PEs counted on the grid over every cycle of a layer add up to M x N x K.
 #include "accelerator_config_form.h"
 #include "accelerator_panel.h"
+#include "compression_panel.h"
 #include "gl_support.h"
 #include "input_panel.h"
 #include "layer_stats_model.h"
 #include "main_window.h"
 #include "pe_grid_view.h"
+#include "runner.h"
 #include "view_export.h"
 
 #include <QAbstractItemModelTester>
@@ -72,6 +74,14 @@ void TestAcceleratorPanel::initTestCase()
     QSignalSpy displayed(m_window.get(), &gui::MainWindow::runDisplayed);
     m_window->openModelFolder(kSampleModel);
     QVERIFY(displayed.wait(kTimeoutMs));
+    // The compression panel's first (empty) recipe re-runs the input when it lands: wait for that
+    // run too, or its op trace would reset the stepper in the middle of the test.
+    auto idle = [this] {
+        return !m_window->runner()->isBusy() && !m_window->compressionPanel()->runner()->isBusy();
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(idle(), kTimeoutMs);
+    QTest::qWait(200);
+    QTRY_VERIFY_WITH_TIMEOUT(idle(), kTimeoutMs);
 }
 
 void TestAcceleratorPanel::simulatesTheRunAndSteps()
