@@ -261,7 +261,7 @@ namespace {
                         "A[M\u00d7K]\u00b7B[K\u00d7N] maps K onto the rows and N onto the columns: each PE holds one weight "
                         "while M input rows stream past. A matrix larger than the array is cut into "
                         "\u2308K/%1\u2309\u00b7\u2308N/%1\u2309 <b>folds</b>, run one after the other (SCALE-Sim's "
-                        "convention; survey \u00a7VIII).</p>")
+                        "convention; survey \u00a7IX).</p>")
                 .arg(kLessonArray),
             [](MainWindow& window) {
                 AcceleratorPanel* panel = window.acceleratorPanel();

@@ -74,11 +74,34 @@ QString stepSummary(const QJsonObject& step)
                        .arg(percent(ratio))
                        .arg(block.at(0).toInt())
                        .arg(block.at(1).toInt());
+        } else if (pattern == QLatin1String("bank_balanced")) {
+            what = tr("Prune %1 in banks of %2").arg(percent(ratio)).arg(step.value(QStringLiteral("bank_size")).toInt());
+        } else if (pattern == QLatin1String("output_channels") || pattern == QLatin1String("input_channels")) {
+            what = tr("Prune %1 of the %2").arg(percent(ratio), pattern.left(pattern.indexOf(QLatin1Char('_'))) + tr(" channels"));
         } else {
             what = tr("Prune %1 %2")
                        .arg(percent(ratio),
                            step.value(QStringLiteral("saliency")).toString(QStringLiteral("magnitude")));
         }
+        if (pattern == QLatin1String("n:m") && step.contains(QStringLiteral("saliency"))) {
+            what += QLatin1Char(' ') + step.value(QStringLiteral("saliency")).toString();
+        }
+    } else if (type == QLatin1String("prune_heads") && step.contains(QStringLiteral("saliency"))) {
+        return tr("Prune the %1 least important heads (ablation)").arg(step.value(QStringLiteral("count")).toInt());
+    } else if (type == QLatin1String("prune_layers")) {
+        QStringList layers;
+        for (const QJsonValue& layer : step.value(QStringLiteral("layers")).toArray()) {
+            layers << QString::number(layer.toInt());
+        }
+        return tr("Remove layers %1").arg(layers.join(QStringLiteral(", ")));
+    } else if (type == QLatin1String("prune_tokens")) {
+        const QString method = step.value(QStringLiteral("method")).toString();
+        const QString amount = method == QLatin1String("threshold")
+            ? tr("below %1 attention").arg(step.value(QStringLiteral("threshold")).toDouble())
+            : tr("keep %1").arg(percent(step.value(QStringLiteral("keep_ratio")).toDouble()));
+        return tr("Prune tokens (%1, %2) from layer %3")
+            .arg(method, amount)
+            .arg(step.value(QStringLiteral("start_layer")).toInt(1));
     } else if (type == QLatin1String("prune_heads")) {
         QStringList heads;
         for (const QJsonValue& pair : step.value(QStringLiteral("heads")).toArray()) {
@@ -95,6 +118,14 @@ QString stepSummary(const QJsonObject& step)
                 granularity.replace(QLatin1Char('_'), QLatin1Char(' '));
             }
             what = tr("Quantize int%1 %2").arg(step.value(QStringLiteral("bits")).toInt()).arg(granularity);
+        } else if (format == QLatin1String("bfp")) {
+            what = tr("Block float, %1-bit mantissa, blocks of %2")
+                       .arg(step.value(QStringLiteral("mantissa_bits")).toInt(3))
+                       .arg(step.value(QStringLiteral("block_size")).toInt(16));
+        } else if (format == QLatin1String("ternary") || format == QLatin1String("binary")) {
+            QString granularity = step.value(QStringLiteral("granularity")).toString(QStringLiteral("per_tensor"));
+            granularity.replace(QLatin1Char('_'), QLatin1Char(' '));
+            what = tr("Quantize %1 %2").arg(format, granularity);
         } else {
             what = tr("Cast to %1").arg(format.toUpper());
         }

@@ -20,6 +20,8 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -105,6 +107,7 @@ private slots:
     void unmatchedTargetShowsErrorAndKeepsRecipe();
     void wandaCalibratesOnInputOrFile();
     void tokenCascadeMarksPrunedTokens();
+    void everyTechniqueApplies();
 
 private:
     void waitMetrics(QSignalSpy& spy);
@@ -386,6 +389,39 @@ void TestCompressionPanel::tokenCascadeMarksPrunedTokens()
     }
     QCOMPARE(m_window->heatmapView()->value(pruned, 0), 0.0f);
     m_window->heatmapView()->grab().save(outputPath(QStringLiteral("attention_token_cascade.png")));
+}
+
+// Every entry of the step editor, with its default fields, is a valid recipe step (the engine's
+// parser) and applies to the sample model without an error; the metrics move (KL > 0) for all
+// but the lossless ones.
+void TestCompressionPanel::everyTechniqueApplies()
+{
+    using SE = gui::StepEditor;
+    gui::CompressionPanel* panel = m_window->compressionPanel();
+    SE* editor = panel->stepEditor();
+    QCOMPARE(editor->techniqueCombo()->count(), SE::PruneTokens + 1);
+    for (int technique = 0; technique < editor->techniqueCombo()->count(); ++technique) {
+        editor->techniqueCombo()->setCurrentIndex(technique);
+        const QString name = editor->techniqueCombo()->currentText();
+        QVERIFY2(!editor->techniqueCombo()->itemData(technique, Qt::ToolTipRole).toString().isEmpty(), qPrintable(name));
+        const QJsonObject step = editor->step();
+        QJsonObject recipe { { QStringLiteral("schema"), 1 }, { QStringLiteral("steps"), QJsonArray { step } } };
+        auto parsed = core::parseRecipe(QJsonDocument(recipe).toJson().toStdString(), "editor");
+        QVERIFY2(parsed, qPrintable(name + QStringLiteral(": ") + QString::fromStdString(parsed.error().message)));
+
+        QSignalSpy metrics(panel, &gui::CompressionPanel::metricsUpdated);
+        panel->addStep();
+        waitMetrics(metrics);
+        QCOMPARE(panel->recipeList()->count(), 1);
+        const double kl = cell(gui::MetricsTable::Kl, gui::MetricsTable::Current);
+        const bool lossless = technique == SE::NumberFormat; // FP16 is the default format
+        QVERIFY2(std::isfinite(kl) && (lossless || kl > 0), qPrintable(QStringLiteral("%1: KL %2").arg(name).arg(kl)));
+        qInfo("%s: %s, KL %.4g", qPrintable(name), qPrintable(panel->recipeList()->item(0)->text()), kl);
+        metrics.clear();
+        panel->undoStack()->undo();
+        waitMetrics(metrics);
+        QCOMPARE(panel->recipeList()->count(), 0);
+    }
 }
 
 int main(int argc, char** argv)
