@@ -13,7 +13,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 target=${1:?usage: fuzz.sh TARGET SECONDS [FILE...]}
 seconds=${2:?usage: fuzz.sh TARGET SECONDS [FILE...]}
 shift 2
-build=$root/build/fuzz
+build=${OPTISCOPE_FUZZ_BUILD:-$root/build/fuzz} # any engine-only build dir configured with OPTISCOPE_FUZZ=ON
 
 if [ ! -f "$build/build.ninja" ]; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOPTISCOPE_FUZZ=ON \
@@ -36,6 +36,9 @@ case $target in
   fuzz_recipe) seed "$bad"/recipe/* ;;
   fuzz_scalesim_csv) seed "$bad"/scalesim/*.csv ;;
   fuzz_cfg) seed "$bad"/scalesim/*.cfg "$bad"/scalesim/*.json ;;
+  fuzz_tfjs_manifest) ;; # seeds/: a small manifest naming the 64-byte shard the target writes
+  fuzz_sentencepiece_vocab) seed "$bad"/tokenizer/vocab_*.json ;;
+  fuzz_session) max_len=8192 ;;
   *) echo "unknown target $target" >&2; exit 2 ;;
 esac
 [ -d "$root/tests/fuzz/seeds/$target" ] && seed "$root/tests/fuzz/seeds/$target"/*

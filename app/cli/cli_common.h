@@ -98,7 +98,51 @@ struct ExportOptions {
     std::optional<std::string> config; // ScaleSim only: the array (.cfg or .json)
 };
 
-enum class Command { Help, Version, Info, Run, Simulate, Sensitivity, Export };
+// The compressed model as one folder: Hugging Face files, compact.safetensors, recipe.json (cli_compress.cpp).
+struct CompressOptions {
+    std::string modelDir;
+    std::string recipe;
+    std::optional<std::string> calibrationText;
+    std::string outDir;
+    bool overwrite = false;
+};
+
+// A recipe template evaluated over the product of parameter values (cli_sweep.cpp).
+struct SweepOptions {
+    std::string modelDir;
+    std::string recipeTemplate;
+    std::vector<std::string> params; // "NAME=v1,v2,..." as given
+    std::string out; // results CSV, resumed when it exists
+    std::string textFile;
+    std::optional<std::string> calibrationText;
+    int threads = 0; // 0: oneTBB's default
+};
+
+// A session report (cli_report.cpp): HTML, optionally PDF, from a session or a recipe + model + text.
+struct ReportOptions {
+    std::string source; // .optiscope session or recipe .json
+    std::optional<std::string> modelDir; // recipe only
+    std::optional<std::string> text; // recipe only
+    std::optional<std::string> config; // overrides the session's array
+    std::string out; // .html
+    std::optional<std::string> pdf;
+    bool overwrite = false;
+    bool sensitivity = false; // scan even when the recipe does not quantize
+    std::optional<std::string> sweep; // an `optiscope-cli sweep` results CSV: the Pareto section
+};
+
+// Held-out accuracy of a linear probe on USE Lite embeddings, base vs --recipe (cli_probe.cpp).
+struct ProbeOptions {
+    std::string modelDir; // the USE Lite package's dist/ folder
+    std::vector<std::string> data; // {text, class} JSON files, or folders of them
+    std::optional<std::string> recipe;
+    double l2 = 1e-3;
+    double trainFraction = 0.8;
+    std::uint64_t seed = 20240601;
+    bool json = false;
+};
+
+enum class Command { Help, Version, Info, Run, Simulate, Sensitivity, Export, Compress, Sweep, Report, Probe };
 
 struct ParsedCommandLine {
     Command command = Command::Help;
@@ -107,6 +151,10 @@ struct ParsedCommandLine {
     SimulateOptions simulate;
     SensitivityOptions sensitivity;
     ExportOptions exportOptions;
+    CompressOptions compress;
+    SweepOptions sweep;
+    ReportOptions report;
+    ProbeOptions probe;
 };
 
 // A parse result with only the command set (help, version): no per-command options to list.
@@ -124,6 +172,14 @@ std::expected<ParsedCommandLine, CliFailure> parseSensitivity(const std::vector<
 // In cli_export.cpp; args[0] is "export".
 std::expected<ParsedCommandLine, CliFailure> parseExport(const std::vector<std::string>& args);
 
+// In cli_compress.cpp and cli_sweep.cpp; args[0] is the command.
+std::expected<ParsedCommandLine, CliFailure> parseCompress(const std::vector<std::string>& args);
+std::expected<ParsedCommandLine, CliFailure> parseSweep(const std::vector<std::string>& args);
+// In cli_report.cpp; args[0] is "report".
+std::expected<ParsedCommandLine, CliFailure> parseReport(const std::vector<std::string>& args);
+// In cli_probe.cpp; args[0] is "probe".
+std::expected<ParsedCommandLine, CliFailure> parseProbe(const std::vector<std::string>& args);
+
 // Checks the folder exists, then loads it; errors name the folder or the file inside it.
 std::expected<std::shared_ptr<const core::Model>, CliFailure> loadModelFolder(const std::string& folder);
 
@@ -137,6 +193,13 @@ CliResult runRun(const RunOptions& options);
 CliResult runSimulate(const SimulateOptions& options);
 CliResult runSensitivity(const SensitivityOptions& options);
 CliResult runExport(const ExportOptions& options);
+CliResult runCompress(const CompressOptions& options);
+CliResult runSweep(const SweepOptions& options);
+CliResult runReport(const ReportOptions& options);
+CliResult runProbe(const ProbeOptions& options);
+
+// The tokens of a text file, read with the model's tokenizer; errors name the file (cli_sweep.cpp).
+std::expected<std::vector<std::int32_t>, CliFailure> readTextTokens(const core::Model& model, const std::string& file);
 
 // In cli_simulate.cpp, shared with export: the array config of a .cfg or .json file, and the
 // workload of one forward pass of options.modelDir (compressed by options.recipe) on its input.

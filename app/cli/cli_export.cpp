@@ -3,6 +3,7 @@
 // optiscope-cli export: the compressed model as a Hugging Face folder, a compact safetensors file
 // or a SCALE-Sim study (GEMM topology + array config).
 #include "cli_common.h"
+#include "cli_options.h"
 
 #include "optiscope/accelsim/scalesim_io.h"
 #include "optiscope/core/compression/compressed_model.h"
@@ -10,6 +11,7 @@
 #include "optiscope/core/export/compact.h"
 #include "optiscope/core/export/gguf.h"
 #include "optiscope/core/export/hugging_face.h"
+#include "optiscope/core/stale_temporaries.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -118,8 +120,10 @@ namespace {
             return engineError(type.error());
         }
         core::GgufExportReport report;
-        if (auto ok = core::writeGguf(model, options.out, { .weightType = *type, .overwrite = options.overwrite }, &report);
-            !ok) {
+        core::GgufOptions gguf;
+        gguf.weightType = *type;
+        gguf.overwrite = options.overwrite;
+        if (auto ok = core::writeGguf(model, options.out, gguf, &report); !ok) {
             return engineError(ok.error());
         }
         int fellBack = 0;
@@ -172,6 +176,7 @@ namespace {
         tag += out.filename().string();
         tag += ".tmp-" + std::to_string(static_cast<long>(::getpid()));
         const fs::path staging = parent / tag, aside = parent / (tag + "-old");
+        core::removeStaleTemporaries(parent); // an earlier run killed mid-swap gets its folder back first
         std::error_code ec;
         fs::remove_all(staging, ec);
         if (!fs::create_directory(staging, ec)) {
@@ -209,40 +214,18 @@ std::expected<ParsedCommandLine, CliFailure> parseExport(const std::vector<std::
     ParsedCommandLine parsed;
     parsed.command = Command::Export;
     ExportOptions& options = parsed.exportOptions;
-    std::vector<std::string> positional;
     std::optional<std::string> format, out;
-    for (std::size_t i = 1; i < args.size(); ++i) {
-        std::string arg = args[i];
-        std::optional<std::string> inlineValue;
-        if (arg.starts_with("--") && arg.find('=') != std::string::npos) {
-            inlineValue = arg.substr(arg.find('=') + 1);
-            arg.resize(arg.find('='));
-        }
-        if (arg == "--help" || arg == "-h") {
-            return commandOnly(Command::Help);
-        }
-        if (arg == "--overwrite" && !inlineValue) {
-            options.overwrite = true;
-            continue;
-        }
-        if (arg == "--recipe" || arg == "--format" || arg == "--out" || arg == "--text" || arg == "--config") {
-            if (!inlineValue && i + 1 >= args.size()) {
-                return usageError("option " + arg + " needs a value (see --help)");
-            }
-            const std::string value = inlineValue ? *inlineValue : args[++i];
-            (arg == "--recipe"          ? options.recipe
-                    : arg == "--format" ? format
-                    : arg == "--out"    ? out
-                    : arg == "--text"   ? options.text
-                                        : options.config)
-                = value;
-            continue;
-        }
-        if (arg.starts_with("-") && arg != "-") {
-            return usageError("export: unknown option '" + arg + "' (see --help)");
-        }
-        positional.push_back(arg);
+    auto scanned = scanOptions(args,
+        { "export", { { "--overwrite", &options.overwrite } },
+            { { "--recipe", storeIn(options.recipe) }, { "--format", storeIn(format) }, { "--out", storeIn(out) },
+                { "--text", storeIn(options.text) }, { "--config", storeIn(options.config) } } });
+    if (!scanned) {
+        return std::unexpected(scanned.error());
     }
+    if (scanned->help) {
+        return commandOnly(Command::Help);
+    }
+    const auto& positional = scanned->positional;
     if (positional.size() != 1) {
         return usageError("export: expected exactly one MODEL_DIR argument, got " + std::to_string(positional.size()));
     }

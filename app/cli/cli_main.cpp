@@ -67,6 +67,18 @@ int main(int argc, char** argv)
         case Command::Export:
             result = runExport(parsed->exportOptions);
             break;
+        case Command::Compress:
+            result = runCompress(parsed->compress);
+            break;
+        case Command::Sweep:
+            result = runSweep(parsed->sweep);
+            break;
+        case Command::Report:
+            result = runReport(parsed->report);
+            break;
+        case Command::Probe:
+            result = runProbe(parsed->probe);
+            break;
         }
         if (!result) {
             return fail(result.error());

@@ -2,6 +2,7 @@
 // SPDX-FileCopyrightText: Optiscope developers
 // optiscope-cli sensitivity: per-layer quantization sensitivity (core::scanLayerSensitivity).
 #include "cli_common.h"
+#include "cli_options.h"
 
 #include "optiscope/core/compression/recipe.h"
 #include "optiscope/core/compression/sensitivity.h"
@@ -88,34 +89,17 @@ std::expected<ParsedCommandLine, CliFailure> parseSensitivity(const std::vector<
     ParsedCommandLine parsed;
     parsed.command = Command::Sensitivity;
     SensitivityOptions& options = parsed.sensitivity;
-    std::vector<std::string> positional;
     std::optional<std::string> quant, textFile;
-    for (std::size_t i = 1; i < args.size(); ++i) {
-        std::string arg = args[i];
-        std::optional<std::string> inlineValue;
-        if (arg.starts_with("--") && arg.find('=') != std::string::npos) {
-            inlineValue = arg.substr(arg.find('=') + 1);
-            arg.resize(arg.find('='));
-        }
-        if (arg == "--help" || arg == "-h") {
-            return commandOnly(Command::Help);
-        }
-        if (arg == "--json" && !inlineValue) {
-            options.json = true;
-            continue;
-        }
-        if (arg == "--quant" || arg == "--text-file") {
-            if (!inlineValue && i + 1 >= args.size()) {
-                return usageError("option " + arg + " needs a value (see --help)");
-            }
-            (arg == "--quant" ? quant : textFile) = inlineValue ? *inlineValue : args[++i];
-            continue;
-        }
-        if (arg.starts_with("-") && arg != "-") {
-            return usageError("sensitivity: unknown option '" + arg + "' (see --help)");
-        }
-        positional.push_back(arg);
+    auto scanned = scanOptions(args,
+        { "sensitivity", { { "--json", &options.json } },
+            { { "--quant", storeIn(quant) }, { "--text-file", storeIn(textFile) } } });
+    if (!scanned) {
+        return std::unexpected(scanned.error());
     }
+    if (scanned->help) {
+        return commandOnly(Command::Help);
+    }
+    const auto& positional = scanned->positional;
     if (positional.size() != 1) {
         return usageError(
             "sensitivity: expected exactly one MODEL_DIR argument, got " + std::to_string(positional.size()));

@@ -11,6 +11,7 @@
 #include "optiscope/core/compression/compressed_model.h"
 #include "optiscope/core/compression/recipe.h"
 #include "optiscope/core/inference.h"
+#include "optiscope/core/stale_temporaries.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -135,10 +136,12 @@ namespace {
     CliResult writeOutDir(const accelsim::SimulationResult& result, const accelsim::Stepper* trace, const fs::path& out)
     {
         std::error_code ec;
+        const fs::path parent = out.parent_path().empty() ? fs::path(".") : out.parent_path();
+        core::removeStaleTemporaries(parent); // staging folders of runs killed before their rename
         if (fs::is_directory(out, ec)) {
+            core::removeStaleTemporaries(out); // report temporaries of runs killed mid-write
             return writeOutputs(result, trace, out);
         }
-        const fs::path parent = out.parent_path().empty() ? fs::path(".") : out.parent_path();
         std::string stagingName = out.filename().string();
         stagingName.insert(0, 1, '.');
         stagingName += ".tmp-";

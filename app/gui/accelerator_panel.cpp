@@ -5,6 +5,8 @@
 #include "accelerator_config_form.h"
 #include "layer_stats_model.h"
 #include "pe_grid_view.h"
+#include "traffic_chart.h"
+#include "traffic_series.h"
 #include "view_export.h"
 
 #include "optiscope/accelsim/config_json.h"
@@ -22,6 +24,7 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStyle>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -145,7 +148,21 @@ AcceleratorPanel::AcceleratorPanel(QWidget* parent)
     bottomLayout->setContentsMargins(0, 0, 0, 0);
     bottomLayout->addLayout(controls);
     bottomLayout->addWidget(m_cycleInfo);
-    bottomLayout->addWidget(m_grid, 1);
+    m_views = new QTabWidget(this);
+    m_views->addTab(m_grid, tr("PE array"));
+    m_traffic = new widgets::TrafficChart(this);
+    m_traffic->setObjectName(QStringLiteral("trafficChart"));
+    m_traffic->setToolTip(tr("Words per cycle of the shown matrix product: SRAM reads and writes from the stepper, "
+                             "DRAM words of each fold spread over its compute cycles; the dashed line is the "
+                             "current cycle"));
+    widgets::installViewExport(m_traffic, QStringLiteral("memory-traffic"));
+    m_views->addTab(m_traffic, tr("Memory traffic"));
+    connect(m_views, &QTabWidget::currentChanged, this, [this] {
+        if (m_views->currentWidget() == m_traffic && m_stepper) {
+            showTraffic();
+        }
+    });
+    bottomLayout->addWidget(m_views, 1);
 
     auto* splitter = new QSplitter(Qt::Vertical, this);
     splitter->addWidget(top);
@@ -265,6 +282,7 @@ void AcceleratorPanel::resimulate()
     const int previousLayer = m_shownLayer;
     m_stepper = std::move(*stepper);
     m_shownLayer = -1;
+    m_trafficLayer = -1;
     const auto& r = *result;
     const qint64 total = r.totalCycles();
     std::int64_t macsDone = 0;
@@ -385,8 +403,28 @@ void AcceleratorPanel::showCycle()
     if (static_cast<int>(s.layer) != m_shownLayer) {
         m_shownLayer = static_cast<int>(s.layer);
         m_table->selectRow(m_shownLayer);
+        m_trafficLayer = -1; // recomputed when the chart is on screen
     }
+    if (m_views->currentWidget() == m_traffic) {
+        showTraffic();
+    }
+    m_traffic->setMarker(static_cast<double>(s.layerCycle));
     emit cycleShown(s.cycle);
+}
+
+void AcceleratorPanel::showTraffic()
+{
+    if (!m_stepper || m_shownLayer < 0 || m_trafficLayer == m_shownLayer) {
+        return;
+    }
+    m_trafficLayer = m_shownLayer;
+    const LayerTraffic traffic = layerTraffic(*m_stepper, static_cast<std::size_t>(m_shownLayer));
+    const auto& name = m_stepper->workload().layers[static_cast<std::size_t>(m_shownLayer)].name;
+    m_traffic->setSeries(tr("%1 \u00b7 %2 cycles%3")
+                             .arg(QString::fromStdString(name), grouped(traffic.cycles),
+                                 traffic.sampled ? tr(" (sampled)") : QString()),
+        tr("cycle of the matrix product"), tr("words per cycle"), traffic.series);
+    m_traffic->setMarker(static_cast<double>(m_stepper->atEnd() ? 0 : m_stepper->state().layerCycle));
 }
 
 void AcceleratorPanel::setPlaying(bool playing)

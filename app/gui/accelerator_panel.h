@@ -23,8 +23,11 @@ class QSpinBox;
 class QTableView;
 class QTimer;
 
+class QTabWidget;
+
 namespace optiscope::widgets {
 class PeGridView;
+class TrafficChart;
 }
 
 namespace optiscope::gui {
@@ -57,9 +60,12 @@ public:
 
     AcceleratorConfigForm* configForm() const { return m_form; }
     widgets::PeGridView* peGrid() const { return m_grid; }
+    widgets::TrafficChart* trafficChart() const { return m_traffic; }
+    QTabWidget* viewTabs() const { return m_views; }
     QTableView* layerTable() const { return m_table; }
     LayerStatsModel* layerModel() const { return m_model; }
     bool isPlaying() const;
+    const accelsim::Stepper& stepperForTests() const { return *m_stepper; } // requires hasResult()
     // The first cycle in [from, from + limit) at which some PE is in state; nullopt when none
     // (stepped on a copy: what is on screen does not move).
     std::optional<qint64> findCycle(qint64 from, accelsim::PeState state, qint64 limit = 100'000) const;
@@ -80,6 +86,7 @@ signals:
 private:
     void resimulate();
     void showCycle();
+    void showTraffic(); // the shown layer's traffic chart, when it is not up to date
     void advancePlayback();
     void showError(const QString& message);
 
@@ -89,6 +96,9 @@ private:
     LayerStatsModel* m_model = nullptr;
     QTableView* m_table = nullptr;
     widgets::PeGridView* m_grid = nullptr;
+    widgets::TrafficChart* m_traffic = nullptr;
+    QTabWidget* m_views = nullptr;
+    int m_trafficLayer = -1; // the layer the chart shows
     QLabel* m_cycleInfo = nullptr;
     QSlider* m_slider = nullptr;
     QSpinBox* m_cycleSpin = nullptr;

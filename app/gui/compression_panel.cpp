@@ -132,8 +132,16 @@ void CompressionPanel::reapply()
         return;
     }
     auto tokens = m_tokens ? m_tokens() : std::vector<std::int32_t> {};
+    m_appliedTokens = tokens;
     auto calibration = calibrationSequences(tokens);
     m_runner->apply(m_document->toJson(), std::move(tokens), std::move(calibration));
+}
+
+void CompressionPanel::reapplyIfInputChanged()
+{
+    if (m_model && m_tokens && m_tokens() != m_appliedTokens) {
+        reapply();
+    }
 }
 
 std::vector<std::vector<std::int32_t>> CompressionPanel::calibrationSequences(

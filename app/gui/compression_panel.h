@@ -50,6 +50,8 @@ public:
     void chooseAndOpenRecipe();
     void chooseAndSaveRecipe();
     void reapply(); // e.g. after the input text changed
+    // Re-applies only when the token source gives other tokens than the last apply used.
+    void reapplyIfInputChanged();
     // Calibration for data-aware steps: a text file tokenized with the model's tokenizer, or ""
     // for the input text (the default). Errors go to errorOccurred and keep the previous choice.
     bool setCalibrationFile(const QString& path);
@@ -65,6 +67,7 @@ public:
     RecipeDocument* document() const { return m_document; }
     CompressionRunner* runner() const { return m_runner; }
     const std::shared_ptr<const CompressionSnapshot>& lastResult() const { return m_last; }
+    std::vector<std::int32_t> inputTokens() const { return m_tokens ? m_tokens() : std::vector<std::int32_t> {}; }
 
     // Every recipe the undo stack can reach, oldest first; the current one is at undoStack()->index().
     const QList<QList<QJsonObject>>& recipeHistory() const { return m_history; }
@@ -84,6 +87,7 @@ private:
     std::vector<std::vector<std::int32_t>> calibrationSequences(const std::vector<std::int32_t>& input) const;
     void showCalibration();
 
+    std::vector<std::int32_t> m_appliedTokens; // what the last apply evaluated on
     QString m_calibrationFile;
     std::vector<std::int32_t> m_calibrationTokens; // of m_calibrationFile
     QLabel* m_calibrationLabel = nullptr;

@@ -2,6 +2,7 @@
 // SPDX-FileCopyrightText: Optiscope developers
 #include "gl_support.h"
 #include "main_window.h"
+#include "theme.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -23,6 +24,9 @@ int main(int argc, char** argv)
     parser.addPositionalArgument(QStringLiteral("model"), QStringLiteral("Hugging Face model folder or .optiscope session to open."));
     parser.process(app);
 
+    if (const auto theme = optiscope::gui::savedTheme(); theme != optiscope::gui::Theme::System) {
+        optiscope::gui::applyTheme(theme);
+    }
     optiscope::gui::MainWindow window;
     window.show();
     if (parser.positionalArguments().isEmpty() && window.offerRecovery()) {

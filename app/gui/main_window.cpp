@@ -9,14 +9,20 @@
 #include "head_grid_view.h"
 #include "input_panel.h"
 #include "lesson_panel.h"
+#include "model_export.h"
 #include "model_stats.h"
 #include "recent_folders.h"
+#include "report_export.h"
 #include "runner.h"
+#include "sensitivity_panel.h"
 #include "session.h"
+#include "sweep_panel.h"
 #include "tensor_inspector.h"
+#include "theme.h"
 #include "view_export.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QCheckBox>
 #include <QCloseEvent>
@@ -52,7 +58,8 @@ static void initResources()
 namespace optiscope::gui {
 namespace {
     constexpr int kAutosaveMs = 3 * 60 * 1000; // recovery file every three minutes
-    constexpr int kStateVersion = 4; // 2: Compression dock tabbed with the 3D view; 3: Accelerator dock; 4: Weights dock
+    constexpr int kStateVersion = 5; // 2: Compression dock tabbed with the 3D view; 3: Accelerator dock; 4: Weights dock;
+                                     // 5: Sensitivity, Lessons and Sweep docks
 
     QString droppedFolder(const QMimeData* mime)
     {
@@ -81,6 +88,7 @@ MainWindow::MainWindow(QWidget* parent)
     createCompressionDock();
     createAcceleratorDock();
     createTensorDock();
+    createSensitivityDock();
     createLessonDock();
     if (auto* compressionDock = findChild<QDockWidget*>(QStringLiteral("compressionDock"))) {
         compressionDock->raise(); // the tab a first start shows; restoreState() may pick another
@@ -101,7 +109,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_runner, &Runner::runFinished, this, &MainWindow::onRunFinished);
     connect(m_runner, &Runner::failed, this, &MainWindow::showError);
     connect(m_runner, &Runner::cancelled, this, [this] { statusBar()->showMessage(tr("Cancelled."), 4000); });
-    connect(m_input, &InputPanel::runRequested, this, &MainWindow::runCurrentInput);
+    connect(m_input, &InputPanel::runRequested, this, &MainWindow::runRequestedByUser);
 
     m_autosave = new QTimer(this);
     m_autosave->setInterval(kAutosaveMs);
@@ -219,6 +227,19 @@ void MainWindow::createTensorDock()
     connect(m_compression, &CompressionPanel::compressedModelReady, m_tensors, &TensorInspector::setModel);
 }
 
+void MainWindow::createSensitivityDock()
+{
+    auto* dock = new QDockWidget(tr("Sensitivity"), this);
+    dock->setObjectName(QStringLiteral("sensitivityDock"));
+    m_sensitivity = new SensitivityPanel(m_compression, dock);
+    dock->setWidget(m_sensitivity);
+    addDockWidget(Qt::RightDockWidgetArea, dock);
+    if (auto* bars = findChild<QDockWidget*>(QStringLiteral("barsDock"))) {
+        tabifyDockWidget(bars, dock);
+    }
+    connect(m_sensitivity, &SensitivityPanel::errorOccurred, this, &MainWindow::showError);
+}
+
 void MainWindow::createLessonDock()
 {
     // Its own dock on the left, below the input: the lessons raise the right-hand docks and must
@@ -273,8 +294,6 @@ void MainWindow::createCompressionDock()
         dock->raise();
     }
     connect(m_compression, &CompressionPanel::errorOccurred, this, &MainWindow::showError);
-    // A new input changes the metrics too (perplexity and KL are measured on it).
-    connect(m_input, &InputPanel::runRequested, m_compression, &CompressionPanel::reapply);
     // The attention views follow the compressed model: re-run the shown input on it.
     connect(m_compression, &CompressionPanel::compressedModelReady, this,
         [this](const std::shared_ptr<const core::Model>& model) {
@@ -322,7 +341,21 @@ void MainWindow::createMenus()
     file->addAction(tr("Open Re&cipe\u2026"), m_compression, &CompressionPanel::chooseAndOpenRecipe);
     file->addAction(tr("&Save Recipe\u2026"), m_compression, &CompressionPanel::chooseAndSaveRecipe);
     file->addAction(tr("Open &Array Config\u2026"), m_accelerator, &AcceleratorPanel::chooseAndLoadConfig);
+    QAction* exportModelAction = file->addAction(tr("Export &Model\u2026"), this, [this] {
+        const auto& last = m_compression->lastResult();
+        exportModel(this, last ? last->model : nullptr);
+    });
+    exportModelAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    exportModelAction->setToolTip(tr("The compressed model as a Hugging Face folder, compact safetensors or GGUF"));
     file->addAction(tr("&Export Simulation Reports\u2026"), this, &MainWindow::exportSimulationReports);
+    file->addAction(tr("Export Session &Report\u2026"), this, [this] {
+        if (const auto state = captureSession()) {
+            exportSessionReport(this, *state, m_sessionPath);
+        } else {
+            showError(tr("No model is loaded: open a model folder first (File \u25b8 Open)."));
+        }
+    });
+    addSweepDock(this, file, m_compression); // the Sweep dock and File \u25b8 Open Sweep Results\u2026
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -334,7 +367,7 @@ void MainWindow::createMenus()
 
     QMenu* model = menuBar()->addMenu(tr("&Model"));
     QAction* run = model->addAction(style()->standardIcon(QStyle::SP_MediaPlay), tr("&Run"), this,
-        &MainWindow::runCurrentInput);
+        &MainWindow::runRequestedByUser);
     run->setShortcuts({ QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter) });
     QAction* cancel = model->addAction(tr("&Cancel"), m_runner, &Runner::cancel);
     cancel->setShortcut(Qt::Key_Escape);
@@ -349,6 +382,18 @@ void MainWindow::createMenus()
     QMenu* view = menuBar()->addMenu(tr("&View"));
     for (QDockWidget* dock : findChildren<QDockWidget*>()) {
         view->addAction(dock->toggleViewAction());
+    }
+    view->addSeparator();
+    QMenu* themes = view->addMenu(tr("&Theme"));
+    auto* themeGroup = new QActionGroup(this);
+    const Theme current = savedTheme();
+    for (auto [theme, label] : { std::pair { Theme::System, tr("&System") }, std::pair { Theme::Light, tr("&Light") },
+             std::pair { Theme::Dark, tr("&Dark") } }) {
+        QAction* action = themes->addAction(label, this, [theme] { applyTheme(theme); });
+        action->setCheckable(true);
+        action->setChecked(theme == current);
+        action->setObjectName(QStringLiteral("theme_") + themeName(theme));
+        themeGroup->addAction(action);
     }
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
@@ -422,6 +467,14 @@ void MainWindow::runCurrentInput()
         return;
     }
     m_runner->run(std::move(*request));
+}
+
+void MainWindow::runRequestedByUser()
+{
+    runCurrentInput();
+    // A new input changes the metrics too (perplexity and KL are measured on it). Only here: the
+    // re-run that follows a compression result must not start another apply.
+    m_compression->reapplyIfInputChanged();
 }
 
 void MainWindow::selectHead(int layer, int head)

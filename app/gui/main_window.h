@@ -28,6 +28,7 @@ namespace optiscope::gui {
 class AcceleratorPanel;
 class CompressionPanel;
 class LessonPanel;
+class SensitivityPanel;
 class TensorInspector;
 struct SessionState;
 class InputPanel;
@@ -54,6 +55,7 @@ public:
     AcceleratorPanel* acceleratorPanel() const { return m_accelerator; }
     TensorInspector* tensorInspector() const { return m_tensors; }
     LessonPanel* lessonPanel() const { return m_lessons; }
+    SensitivityPanel* sensitivityPanel() const { return m_sensitivity; }
     widgets::AttentionHeatmapView* heatmapView() const { return m_heatmap; }
     widgets::HeadGridView* headGridView() const { return m_grid; }
     widgets::AttentionBarsView* barsView() const { return m_bars; }
@@ -91,6 +93,8 @@ private:
     void createAcceleratorDock();
     void createTensorDock();
     void createLessonDock();
+    void createSensitivityDock();
+    void runRequestedByUser(); // Run button, Ctrl+Return: the run and, for new input, the metrics
     void exportSimulationReports();
     std::vector<std::int32_t> currentTokens() const;
     void createStatusBar();
@@ -115,6 +119,7 @@ private:
     AcceleratorPanel* m_accelerator = nullptr;
     TensorInspector* m_tensors = nullptr;
     LessonPanel* m_lessons = nullptr;
+    SensitivityPanel* m_sensitivity = nullptr;
     widgets::AttentionHeatmapView* m_heatmap = nullptr;
     widgets::HeadGridView* m_grid = nullptr;
     widgets::AttentionBarsView* m_bars = nullptr;

@@ -164,6 +164,7 @@ void MainWindow::writeRecoveryFile()
 bool MainWindow::offerRecovery()
 {
     const QString path = recoveryPath();
+    removeStaleSessionTemporaries(path); // an autosave killed mid-write leaves its temporary
     if (!QFileInfo::exists(path)) {
         return false;
     }

@@ -2,6 +2,7 @@
 // SPDX-FileCopyrightText: Optiscope developers
 // The step editor's pages: one per technique, each with the fields RECIPE_SCHEMA.md gives it.
 #include "step_editor.h"
+#include "technique_catalog.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -102,9 +103,7 @@ void StepEditor::buildPruningPages()
     QWidget* unstructured = formPage(m_pages, &form);
     QComboBox* saliency = saliencyCombo(unstructured);
     form->addRow(tr("Saliency"), saliency);
-    addPage({ tr("Prune: unstructured"),
-                tr("Zeroes the least salient weights anywhere in each matrix (survey \u00a7V, unstructured pruning by "
-                   "zero-, first- or second-order saliency)."),
+    addPage({ techniqueInfo(report::Technique::PruneUnstructured).name, techniqueInfo(report::Technique::PruneUnstructured).description,
                 true, true,
                 [saliency](QJsonObject& step) {
                     step.insert(QStringLiteral("type"), QStringLiteral("prune"));
@@ -123,9 +122,7 @@ void StepEditor::buildPruningPages()
     QComboBox* nmSaliency = saliencyCombo(nmPage);
     form->addRow(tr("Pattern N:M"), nm);
     form->addRow(tr("Saliency"), nmSaliency);
-    addPage({ tr("Prune: N:M"),
-                tr("Keeps the N largest of every M consecutive input weights, a pattern sparse tensor cores accelerate "
-                   "(survey \u00a7V, semi-structured pruning)."),
+    addPage({ techniqueInfo(report::Technique::PruneNM).name, techniqueInfo(report::Technique::PruneNM).description,
                 false, true,
                 [nm, nmSaliency](QJsonObject& step) {
                     const QStringList parts = nm->currentText().split(QLatin1Char(':'));
@@ -146,9 +143,7 @@ void StepEditor::buildPruningPages()
     blockRow->addWidget(blockRows);
     blockRow->addWidget(blockCols);
     form->addRow(tr("Block"), blockRow);
-    addPage({ tr("Prune: blocks"),
-                tr("Zeroes whole blocks of weights with the smallest L2 norm, so hardware can skip them as tiles "
-                   "(survey \u00a7V, structured pruning)."),
+    addPage({ techniqueInfo(report::Technique::PruneBlocks).name, techniqueInfo(report::Technique::PruneBlocks).description,
                 true, true,
                 [blockRows, blockCols](QJsonObject& step) {
                     step.insert(QStringLiteral("type"), QStringLiteral("prune"));
@@ -161,9 +156,7 @@ void StepEditor::buildPruningPages()
     auto* headList = new QLineEdit(QStringLiteral("0:0"), heads);
     headList->setToolTip(tr("layer:head pairs, 0-based, separated by commas or spaces, e.g. 0:1, 1:0"));
     form->addRow(tr("Heads"), headList);
-    addPage({ tr("Prune: attention heads"),
-                tr("Removes whole attention heads: their Q, K, V and output weights become zero (survey \u00a7V, head "
-                   "pruning)."),
+    addPage({ techniqueInfo(report::Technique::PruneHeads).name, techniqueInfo(report::Technique::PruneHeads).description,
                 false, false,
                 [headList](QJsonObject& step) {
                     step.insert(QStringLiteral("type"), QStringLiteral("prune_heads"));
@@ -197,9 +190,7 @@ void StepEditor::buildQuantizationPages()
     auto* stochastic = new QCheckBox(tr("Stochastic rounding"), quant);
     stochastic->setToolTip(tr("Unbiased random rounding (for study; reproducible with seed 0)."));
     form->addRow(QString(), stochastic);
-    addPage({ tr("Quantize: integer"),
-                tr("Rounds weights to a b-bit integer grid with one scale per tensor, channel or group "
-                   "(survey \u00a7VI, quantization)."),
+    addPage({ techniqueInfo(report::Technique::QuantizeInt).name, techniqueInfo(report::Technique::QuantizeInt).description,
                 false, true,
                 [=](QJsonObject& step) {
                     step.insert(QStringLiteral("type"), QStringLiteral("quantize"));
@@ -231,9 +222,7 @@ void StepEditor::buildQuantizationPages()
     format->addItem(QStringLiteral("FP8 E4M3"), QStringLiteral("fp8_e4m3"));
     format->addItem(QStringLiteral("FP8 E5M2"), QStringLiteral("fp8_e5m2"));
     form->addRow(tr("Format"), format);
-    addPage({ tr("Quantize: number format"),
-                tr("Rounds weights to a narrower float format (FP16, BF16, TF32, FP8) element by element (survey "
-                   "\u00a7VI, low-precision formats)."),
+    addPage({ techniqueInfo(report::Technique::QuantizeFormat).name, techniqueInfo(report::Technique::QuantizeFormat).description,
                 false, true,
                 [format](QJsonObject& step) {
                     step.insert(QStringLiteral("type"), QStringLiteral("quantize"));
@@ -248,9 +237,7 @@ void StepEditor::buildStructuredPruningPages()
     QWidget* bank = formPage(m_pages, &form);
     QSpinBox* bankSize = spin(bank, 2, 65536, 16, tr("Consecutive input weights per bank; must divide the input dimension."));
     form->addRow(tr("Bank size"), bankSize);
-    addPage({ tr("Prune: bank-balanced"),
-                tr("Every bank of consecutive input weights loses the same number of its smallest weights, so parallel "
-                   "lanes stay balanced (survey \u00a7V, Bank-Balanced Sparsity)."),
+    addPage({ techniqueInfo(report::Technique::PruneBankBalanced).name, techniqueInfo(report::Technique::PruneBankBalanced).description,
                 true, true,
                 [bankSize](QJsonObject& step) {
                     step.insert(QStringLiteral("type"), QStringLiteral("prune"));
@@ -259,9 +246,7 @@ void StepEditor::buildStructuredPruningPages()
                 } },
         bank);
 
-    addPage({ tr("Prune: neurons (output channels)"),
-                tr("Zeroes whole output features with the smallest L2 norm: FFN neurons for the MLP's first matrix "
-                   "(survey \u00a7V, structured row pruning)."),
+    addPage({ techniqueInfo(report::Technique::PruneNeurons).name, techniqueInfo(report::Technique::PruneNeurons).description,
                 true, true,
                 [](QJsonObject& step) {
                     step.insert(QStringLiteral("type"), QStringLiteral("prune"));
@@ -272,9 +257,7 @@ void StepEditor::buildStructuredPruningPages()
     QWidget* importance = formPage(m_pages, &form);
     QSpinBox* headCount = spin(importance, 1, 4096, 4, tr("How many heads to remove, the least important first."));
     form->addRow(tr("Heads to remove"), headCount);
-    addPage({ tr("Prune: heads by importance"),
-                tr("Scores each head by how much the calibration loss rises when it alone is removed, and removes the "
-                   "least important (survey \u00a7V, head pruning; Michel et al.)."),
+    addPage({ techniqueInfo(report::Technique::PruneHeadsByImportance).name, techniqueInfo(report::Technique::PruneHeadsByImportance).description,
                 false, false,
                 [headCount](QJsonObject& step) {
                     step.insert(QStringLiteral("type"), QStringLiteral("prune_heads"));
@@ -287,9 +270,7 @@ void StepEditor::buildStructuredPruningPages()
     auto* layerList = new QLineEdit(QStringLiteral("3"), layers);
     layerList->setToolTip(tr("0-based layer indices, separated by commas or spaces."));
     form->addRow(tr("Layers"), layerList);
-    addPage({ tr("Prune: whole layers"),
-                tr("Skips whole transformer blocks; the residual stream passes through (survey \u00a7V, layer pruning, "
-                   "LayerDrop)."),
+    addPage({ techniqueInfo(report::Technique::PruneLayers).name, techniqueInfo(report::Technique::PruneLayers).description,
                 false, false,
                 [layerList](QJsonObject& step) {
                     step.insert(QStringLiteral("type"), QStringLiteral("prune_layers"));
@@ -309,9 +290,7 @@ void StepEditor::buildLowBitPages()
     QComboBox* lowBitGranularity = nullptr;
     QSpinBox* lowBitGroup = nullptr;
     granularityRows(lowBit, form, &lowBitGranularity, &lowBitGroup);
-    addPage({ tr("Quantize: ternary / binary"),
-                tr("Two or one bit per weight with one scale per tensor, channel or group (survey \u00a7VI, "
-                   "TernaryBERT, BinaryBERT)."),
+    addPage({ techniqueInfo(report::Technique::QuantizeTernaryBinary).name, techniqueInfo(report::Technique::QuantizeTernaryBinary).description,
                 false, true,
                 [=](QJsonObject& step) {
                     step.insert(QStringLiteral("type"), QStringLiteral("quantize"));
@@ -328,9 +307,7 @@ void StepEditor::buildLowBitPages()
     QSpinBox* mantissa = spin(bfp, 1, 23, 3, tr("Magnitude bits per element besides the sign (MSFP12 = 3, MSFP16 = 7)."));
     form->addRow(tr("Block size"), blockSize);
     form->addRow(tr("Mantissa bits"), mantissa);
-    addPage({ tr("Quantize: block floating point"),
-                tr("Blocks of weights share one 8-bit exponent, each keeping a sign and a short mantissa (survey "
-                   "\u00a7VI, MSFP)."),
+    addPage({ techniqueInfo(report::Technique::QuantizeBfp).name, techniqueInfo(report::Technique::QuantizeBfp).description,
                 false, true,
                 [blockSize, mantissa](QJsonObject& step) {
                     step.insert(QStringLiteral("type"), QStringLiteral("quantize"));
@@ -371,9 +348,7 @@ void StepEditor::buildTokenPage()
         keep->setEnabled(!byThreshold);
         threshold->setEnabled(byThreshold);
     });
-    addPage({ tr("Prune: tokens"),
-                tr("Drops the tokens that receive the least attention from later layers, so every matrix product "
-                   "shrinks (survey \u00a7V, token pruning)."),
+    addPage({ techniqueInfo(report::Technique::PruneTokens).name, techniqueInfo(report::Technique::PruneTokens).description,
                 false, false,
                 [=](QJsonObject& step) {
                     step.insert(QStringLiteral("type"), QStringLiteral("prune_tokens"));

@@ -2,11 +2,13 @@
 // SPDX-FileCopyrightText: Optiscope developers
 #include "session.h"
 
+#include "optiscope/core/atomic_write.h"
+#include "optiscope/core/stale_temporaries.h"
+
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QSaveFile>
 #include <QSet>
 
 namespace optiscope::gui {
@@ -222,15 +224,21 @@ QString readSessionFile(const QString& path, SessionState* state)
 
 QString writeSessionFile(const QString& path, const SessionState& state)
 {
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        return QStringLiteral("%1: cannot write: %2").arg(path, file.errorString());
-    }
+    // Not QSaveFile: its temporary ("<name>.XXXXXX", linked just before the rename) cannot be told
+    // apart from a user's file if the GUI is killed in between; core's carries the writer's pid, so
+    // the next save removes it (optiscope/core/stale_temporaries.h).
     const QByteArray json = sessionToJson(state, QFileInfo(path).absoluteDir());
-    if (file.write(json) != json.size() || !file.commit()) {
-        return QStringLiteral("%1: cannot write: %2").arg(path, file.errorString());
+    const auto written = optiscope::core::writeFileAtomically(
+        QFile::encodeName(path).toStdString(), std::string_view(json.constData(), static_cast<std::size_t>(json.size())));
+    if (!written) {
+        return QString::fromStdString(written.error().message);
     }
     return {};
+}
+
+void removeStaleSessionTemporaries(const QString& path)
+{
+    optiscope::core::removeStaleTemporaries(QFile::encodeName(QFileInfo(path).absolutePath()).toStdString());
 }
 
 } // namespace optiscope::gui

@@ -50,4 +50,8 @@ std::optional<SessionState> sessionFromJson(const QByteArray& json, const QStrin
 QString readSessionFile(const QString& path, SessionState* state);
 QString writeSessionFile(const QString& path, const SessionState& state);
 
+// Removes what a save killed mid-write left beside path (its temporary file); the GUI calls it at
+// start for the recovery file. Saves clean up the same way before writing.
+void removeStaleSessionTemporaries(const QString& path);
+
 } // namespace optiscope::gui

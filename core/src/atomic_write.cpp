@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // SPDX-FileCopyrightText: Optiscope developers
 #include "optiscope/core/atomic_write.h"
+#include "optiscope/core/stale_temporaries.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -112,8 +113,11 @@ namespace {
             const auto folder = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
             std::random_device random;
             for (int attempt = 0; attempt < 100; ++attempt) {
-                char suffix[16];
-                std::snprintf(suffix, sizeof(suffix), ".tmp-%08x", static_cast<unsigned>(random()));
+                // The pid lets a later writer recognise this file as abandoned if we are killed
+                // (stale_temporaries.h).
+                char suffix[48];
+                std::snprintf(suffix, sizeof(suffix), ".tmp-%ld-%08x", static_cast<long>(::getpid()),
+                    static_cast<unsigned>(random()));
                 auto candidate = folder / (target.filename().string() + suffix);
                 // 0666 so the process umask gives the same permissions as a plain new file.
                 const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
@@ -170,6 +174,7 @@ Result<void> writeFileAtomically(const std::filesystem::path& path, const Stream
     if (path.empty() || !path.has_filename()) {
         return fail(ErrorCode::Io, path.string() + ": not a file path");
     }
+    removeStaleTemporaries(path.has_parent_path() ? path.parent_path() : std::filesystem::path("."));
     TempFile temp;
     if (auto created = temp.create(path); !created) {
         return created;

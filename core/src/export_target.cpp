@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // SPDX-FileCopyrightText: Optiscope developers
 #include "export_target.h"
+#include "optiscope/core/stale_temporaries.h"
 
 #include <atomic>
 #include <chrono>
@@ -24,6 +25,8 @@ Result<void> checkExportTarget(const fs::path& target, TargetKind kind, bool ove
     if (!fs::is_directory(parent, ec)) {
         return fail(ErrorCode::Io, where + ": out: parent folder " + parent.string() + " does not exist");
     }
+    // Before the existence check: a previous export interrupted mid-swap is put back first.
+    removeStaleTemporaries(parent);
     const auto status = fs::symlink_status(target, ec);
     if (!fs::exists(status)) {
         return {};

@@ -48,3 +48,41 @@ set_target_properties(tst_cli_export PROPERTIES AUTOMOC ON)
 add_dependencies(tst_cli_export optiscope-cli)
 add_test(NAME tst_cli_export COMMAND tst_cli_export)
 set_tests_properties(tst_cli_export PROPERTIES LABELS cli TIMEOUT 600)
+
+# optiscope-cli sweep and compress: rows vs single runs, resume, bad parameters, folder layout.
+add_executable(tst_cli_sweep ${CMAKE_CURRENT_LIST_DIR}/tst_cli_sweep.cpp)
+target_link_libraries(tst_cli_sweep PRIVATE Qt6::Test Qt6::Core)
+target_compile_definitions(tst_cli_sweep PRIVATE
+  OPTISCOPE_CLI_PATH="$<TARGET_FILE:optiscope-cli>"
+  OPTISCOPE_FIXTURES_DIR="${OPTISCOPE_FIXTURES_DIR}"
+  OPTISCOPE_SAMPLES_DIR="${OPTISCOPE_SAMPLES_DIR}")
+set_target_properties(tst_cli_sweep PROPERTIES AUTOMOC ON)
+add_dependencies(tst_cli_sweep optiscope-cli)
+add_test(NAME tst_cli_sweep COMMAND tst_cli_sweep)
+set_tests_properties(tst_cli_sweep PROPERTIES LABELS cli TIMEOUT 600)
+
+# optiscope-cli probe: linear probe on USE Lite embeddings, recipe column, bad input.
+add_executable(tst_cli_probe ${CMAKE_CURRENT_LIST_DIR}/tst_cli_probe.cpp)
+target_link_libraries(tst_cli_probe PRIVATE Qt6::Test Qt6::Core)
+target_compile_definitions(tst_cli_probe PRIVATE
+  OPTISCOPE_CLI_PATH="$<TARGET_FILE:optiscope-cli>"
+  OPTISCOPE_FIXTURES_DIR="${OPTISCOPE_FIXTURES_DIR}"
+  OPTISCOPE_TEST_OUTPUT_DIR="${CMAKE_BINARY_DIR}/test-output")
+set_target_properties(tst_cli_probe PROPERTIES AUTOMOC ON)
+add_dependencies(tst_cli_probe optiscope-cli)
+add_test(NAME tst_cli_probe COMMAND tst_cli_probe)
+set_tests_properties(tst_cli_probe PROPERTIES LABELS cli TIMEOUT 600)
+
+# SIGKILL during export and session saves: the previous file survives, no temporary stays behind.
+add_executable(session_write_helper ${CMAKE_CURRENT_LIST_DIR}/session_write_helper.cpp)
+target_link_libraries(session_write_helper PRIVATE optiscope::session)
+add_executable(tst_kill_during_write ${CMAKE_CURRENT_LIST_DIR}/tst_kill_during_write.cpp)
+target_link_libraries(tst_kill_during_write PRIVATE Qt6::Test Qt6::Core optiscope::session)
+target_compile_definitions(tst_kill_during_write PRIVATE
+  OPTISCOPE_CLI_PATH="$<TARGET_FILE:optiscope-cli>"
+  OPTISCOPE_SESSION_HELPER_PATH="$<TARGET_FILE:session_write_helper>"
+  OPTISCOPE_SAMPLES_DIR="${OPTISCOPE_SAMPLES_DIR}")
+set_target_properties(tst_kill_during_write PROPERTIES AUTOMOC ON)
+add_dependencies(tst_kill_during_write optiscope-cli session_write_helper)
+add_test(NAME tst_kill_during_write COMMAND tst_kill_during_write)
+set_tests_properties(tst_kill_during_write PROPERTIES LABELS cli TIMEOUT 600)

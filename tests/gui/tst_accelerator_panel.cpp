@@ -13,6 +13,8 @@
 #include "main_window.h"
 #include "pe_grid_view.h"
 #include "runner.h"
+#include "traffic_chart.h"
+#include "traffic_series.h"
 #include "view_export.h"
 
 #include <QAbstractItemModelTester>
@@ -165,6 +167,27 @@ void TestAcceleratorPanel::simulatesTheRunAndSteps()
     const qint64 paused = panel->currentCycle();
     QTest::qWait(100);
     QCOMPARE(panel->currentCycle(), paused);
+
+    // Memory traffic of the shown layer: the chart's per-cycle SRAM counts add up to the analytic
+    // report's totals, and the DRAM line integrates to the layer's DRAM words.
+    panel->seekLayer(0);
+    panel->viewTabs()->setCurrentWidget(panel->trafficChart());
+    QCOMPARE(panel->trafficChart()->seriesCount(), 4);
+    const gui::LayerTraffic traffic = gui::layerTraffic(panel->stepperForTests(), 0);
+    QVERIFY(!traffic.sampled);
+    const accelsim::LayerStats& first = panel->result().layers.front();
+    QCOMPARE(traffic.ifmapSramReads, first.ifmap.sramAccesses);
+    QCOMPARE(traffic.filterSramReads, first.filter.sramAccesses);
+    QCOMPARE(traffic.ofmapSramWrites, first.ofmap.sramAccesses);
+    const double expectedDram = double(first.ifmap.dramAccesses + first.filter.dramAccesses + first.ofmap.dramAccesses);
+    QVERIFY2(std::abs(traffic.dramWords - expectedDram) <= 1e-9 * expectedDram,
+        qPrintable(QStringLiteral("%1 vs %2").arg(traffic.dramWords).arg(expectedDram)));
+    QCOMPARE(traffic.series[3].points.size(), std::size_t(600)); // binned for the chart
+    panel->seekCycle(panel->currentCycle() + 40);
+    QCOMPARE(panel->trafficChart()->markerX(), 40.0);
+    QTest::qWait(100); // the chart lays out its title, axes and legend from the event loop
+    QVERIFY(panel->grab().save(outputPath("accelerator_traffic.png")));
+    panel->viewTabs()->setCurrentIndex(0);
 
     // Reports of what is on screen.
     QCOMPARE(panel->writeReports(work.path()), QString());

@@ -6,12 +6,14 @@
 #include "input_panel.h"
 #include "main_window.h"
 #include "metrics_table.h"
+#include "model_export.h"
 #include "recipe_commands.h"
 #include "runner.h"
 #include "step_editor.h"
 
 #include "optiscope/core/compression/compressed_model.h"
 #include "optiscope/core/compression/recipe.h"
+#include "optiscope/core/export/compact.h"
 #include "optiscope/core/inference.h"
 
 #include <QAction>
@@ -108,6 +110,7 @@ private slots:
     void wandaCalibratesOnInputOrFile();
     void tokenCascadeMarksPrunedTokens();
     void everyTechniqueApplies();
+    void exportsTheCompressedModel();
 
 private:
     void waitMetrics(QSignalSpy& spy);
@@ -422,6 +425,46 @@ void TestCompressionPanel::everyTechniqueApplies()
         waitMetrics(metrics);
         QCOMPARE(panel->recipeList()->count(), 0);
     }
+}
+
+// File ▸ Export Model's writer on the model on screen: the Hugging Face folder reloads to the same
+// logits as the compressed model in memory, the compact file reads back, the GGUF has its magic.
+void TestCompressionPanel::exportsTheCompressedModel()
+{
+    gui::CompressionPanel* panel = m_window->compressionPanel();
+    QSignalSpy metrics(panel, &gui::CompressionPanel::metricsUpdated);
+    QVERIFY(panel->openRecipe(QStringLiteral(OPTISCOPE_SAMPLES_DIR "/recipes/nm24_int8.json")));
+    waitMetrics(metrics);
+    const auto model = panel->lastResult()->model;
+    QVERIFY(!model->compressedTensors().empty());
+    QTemporaryDir work;
+    QVERIFY(work.isValid());
+    const QString hf = work.filePath(QStringLiteral("hf")), compact = work.filePath(QStringLiteral("m.safetensors")),
+                  gguf = work.filePath(QStringLiteral("m.gguf"));
+    QCOMPARE(gui::writeModelExport(*model, gui::ModelExportFormat::HuggingFace, hf), QString());
+    QCOMPARE(gui::writeModelExport(*model, gui::ModelExportFormat::Compact, compact), QString());
+    QCOMPARE(gui::writeModelExport(*model, gui::ModelExportFormat::GgufQ8_0, gguf), QString());
+    // Replaced in place when asked again (the file dialog has confirmed).
+    QCOMPARE(gui::writeModelExport(*model, gui::ModelExportFormat::Compact, compact), QString());
+
+    auto reloaded = core::loadModel(hf.toStdString());
+    QVERIFY(reloaded);
+    const auto tokens = (*reloaded)->tokenizer()->encode(kText.toStdString());
+    auto a = core::run(**reloaded, core::RunInput { .tokenIds = tokens });
+    auto b = core::run(*model, core::RunInput { .tokenIds = tokens });
+    QVERIFY(a && b);
+    double maxDiff = 0;
+    for (std::size_t i = 0; i < a->logits.size(); ++i) {
+        maxDiff = std::max(maxDiff, double(std::abs(a->logits[i] - b->logits[i])));
+    }
+    QVERIFY2(maxDiff <= 1e-5, qPrintable(QString::number(maxDiff)));
+    QVERIFY(core::readCompact(compact.toStdString()));
+    QFile file(gguf);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(file.read(4), QByteArray("GGUF"));
+    // A folder that cannot exist: one line naming it, nothing written.
+    const QString error = gui::writeModelExport(*model, gui::ModelExportFormat::Compact, QStringLiteral("/proc/x/m.safetensors"));
+    QVERIFY2(error.contains(QStringLiteral("/proc/x")) && !error.contains(QLatin1Char('\n')), qPrintable(error));
 }
 
 int main(int argc, char** argv)

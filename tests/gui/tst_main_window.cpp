@@ -6,6 +6,7 @@
 #include "head_grid_view.h"
 #include "input_panel.h"
 #include "main_window.h"
+#include "theme.h"
 #include "recent_folders.h"
 #include "runner.h"
 #include "vtk_bridge_widget.h"
@@ -117,6 +118,7 @@ private slots:
     void corruptModelFolderShowsError();
     void guiThreadNeverStalls();
     void recentFoldersDropMissing();
+    void darkThemeIsDarkAndRemembered();
 
 private:
     void openAndWait(const QString& folder);
@@ -417,6 +419,36 @@ void TestMainWindow::recentFoldersDropMissing()
         gui::addRecentFolder(settings, dir.path());
     }
     QCOMPARE(gui::recentFolders(settings).size(), gui::kMaxRecentFolders);
+}
+
+// View ▸ Theme ▸ Dark repaints the window dark (the heatmap's background, the dock text light),
+// is saved, and System restores the palette the platform gave.
+void TestMainWindow::darkThemeIsDarkAndRemembered()
+{
+    if (!m_haveSample) {
+        QSKIP("samples/tiny-gpt2 (with tokenizer) is not there yet");
+    }
+    const QPalette before = QApplication::palette();
+    openAndWait(kSampleModel);
+    QTest::keyClicks(m_window->inputPanel()->textEdit(), QStringLiteral("Call me Ishmael."));
+    QVERIFY(runAndWait());
+    auto* dark = m_window->findChild<QAction*>(QStringLiteral("theme_dark"));
+    QVERIFY(dark);
+    dark->trigger();
+    QVERIFY(QApplication::palette().color(QPalette::Window).lightness() < 80);
+    QCOMPARE(QSettings().value(QStringLiteral("view/theme")).toString(), QStringLiteral("dark"));
+    QCOMPARE(gui::savedTheme(), gui::Theme::Dark);
+    QTest::qWait(50);
+    const QImage shot = m_window->grab().toImage();
+    shot.save(outputPath(QStringLiteral("main_window_dark.png")));
+    // The heatmap's corner (outside the matrix) shows the window colour.
+    const QPoint corner = m_window->heatmapView()->mapTo(m_window.get(), QPoint(4, 4));
+    QVERIFY(QColor(shot.pixel(corner)).lightness() < 80);
+    auto* system = m_window->findChild<QAction*>(QStringLiteral("theme_system"));
+    QVERIFY(system);
+    system->trigger();
+    QCOMPARE(QApplication::palette().color(QPalette::Window), before.color(QPalette::Window));
+    QCOMPARE(gui::savedTheme(), gui::Theme::System);
 }
 
 int main(int argc, char** argv)

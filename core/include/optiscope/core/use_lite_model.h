@@ -20,10 +20,14 @@
 #include <filesystem>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
 namespace optiscope::core {
+
+struct Recipe;
+struct MatrixShape;
 
 struct UseLiteAttention {
     int heads = 0;
@@ -51,7 +55,19 @@ public:
     int embeddingSize() const { return m_outputWidth; }
     int layerCount() const { return 2; }
 
+    // The weight matrices a recipe step can target, by these names (use_lite_compression.cpp):
+    // "embeddings.weight", "layer.L.attention.qkv.weight", "layer.L.attention.output.weight",
+    // "layer.0.residual.weight", "layer.L.ffn.fc1.weight", "layer.L.ffn.fc2.weight", "tanh.weight".
+    std::vector<std::string> matrixNames() const;
+    // A copy whose matrices went through the recipe's prune (magnitude saliency) and quantize
+    // steps in order; other step kinds are errors naming the recipe file and step. Shares the
+    // unchanged weights with this model.
+    Result<UseLiteModel> compressed(const Recipe& recipe) const;
+
 private:
+    struct MatrixRef;
+    std::vector<MatrixRef> matrixRefs();
+
     struct Layer {
         int inWidth = 0;
         int width = 0;
@@ -66,7 +82,8 @@ private:
         int ffnWidth = 0;
     };
 
-    std::shared_ptr<const TfjsWeights> m_weights; // owns every span below
+    std::shared_ptr<const TfjsWeights> m_weights; // owns every span below but compressed matrices
+    std::vector<std::shared_ptr<const std::vector<float>>> m_compressedMatrices; // owns those
     SentencePieceUnigram m_tokenizer;
     std::span<const float> m_embeddings; // [vocab rows, width0]
     std::int64_t m_embeddingRows = 0;

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+// SPDX-FileCopyrightText: Optiscope developers
+#include "cli_options.h"
+
+namespace optiscope::cli {
+
+std::expected<ScannedArgs, CliFailure> scanOptions(const std::vector<std::string>& args, const CommandOptions& options)
+{
+    ScannedArgs scanned;
+    for (std::size_t i = 1; i < args.size(); ++i) {
+        std::string arg = args[i];
+        std::optional<std::string> inlineValue;
+        if (arg.starts_with("--") && arg.find('=') != std::string::npos) {
+            inlineValue = arg.substr(arg.find('=') + 1);
+            arg.resize(arg.find('='));
+        }
+        if (arg == "--help" || arg == "-h") {
+            scanned.help = true;
+            return scanned;
+        }
+        if (const auto flag = options.flags.find(arg); flag != options.flags.end() && !inlineValue) {
+            *flag->second = true;
+            continue;
+        }
+        if (const auto handler = options.values.find(arg); handler != options.values.end()) {
+            if (!inlineValue && i + 1 >= args.size()) {
+                return usageError("option " + arg + " needs a value (see --help)");
+            }
+            if (auto ok = handler->second(inlineValue ? *inlineValue : args[++i]); !ok) {
+                return std::unexpected(ok.error());
+            }
+            continue;
+        }
+        if (arg.starts_with("-") && arg != "-") {
+            return usageError(options.command + ": unknown option '" + arg + "' (see --help)");
+        }
+        scanned.positional.push_back(arg);
+    }
+    return scanned;
+}
+
+ValueHandler storeIn(std::optional<std::string>& target)
+{
+    return [&target](const std::string& value) -> std::expected<void, CliFailure> {
+        target = value;
+        return {};
+    };
+}
+
+ValueHandler storeIn(std::string& target)
+{
+    return [&target](const std::string& value) -> std::expected<void, CliFailure> {
+        target = value;
+        return {};
+    };
+}
+
+} // namespace optiscope::cli
