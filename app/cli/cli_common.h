@@ -4,12 +4,15 @@
 // Shared types of the command line: parsed options and the one-line failure each command returns.
 #include "optiscope/accelsim/array_config.h"
 #include "optiscope/accelsim/workload.h"
+#include "optiscope/core/atomic_write.h"
 #include "optiscope/core/compression/quantization.h"
 #include "optiscope/core/model.h"
 #include "optiscope/core/result.h"
 
 #include <cstdint>
 #include <expected>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +43,25 @@ inline std::unexpected<CliFailure> inputError(std::string message)
 }
 
 inline std::unexpected<CliFailure> engineError(const core::Error& error) { return inputError(error.message); }
+
+// A folder written whole or not at all (core::writeFolderAtomically), filled by a CLI step whose
+// failure comes back as it was (exit code included). Errors name the folder and --out.
+inline CliResult writeFolderAtomically(
+    const std::filesystem::path& folder, const std::function<CliResult(const std::filesystem::path& staging)>& fill)
+{
+    std::optional<CliFailure> failure;
+    auto written = core::writeFolderAtomically(folder, "--out", [&](const std::filesystem::path& staging) -> core::Result<void> {
+        if (auto ok = fill(staging); !ok) {
+            failure = ok.error();
+            return core::fail(core::ErrorCode::Io, failure->message);
+        }
+        return {};
+    });
+    if (failure) {
+        return std::unexpected(*failure);
+    }
+    return written ? CliResult {} : engineError(written.error());
+}
 
 struct InfoOptions {
     std::string modelDir;

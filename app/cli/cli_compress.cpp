@@ -11,7 +11,6 @@
 #include "optiscope/core/compression/recipe.h"
 #include "optiscope/core/export/compact.h"
 #include "optiscope/core/export/hugging_face.h"
-#include "optiscope/core/stale_temporaries.h"
 
 #include <filesystem>
 #include <fstream>
@@ -19,7 +18,6 @@
 #include <sstream>
 #include <system_error>
 
-#include <unistd.h>
 
 namespace optiscope::cli {
 
@@ -48,7 +46,8 @@ namespace {
     // The three parts are written into `staging` (a fresh hidden sibling of the target).
     CliResult writeParts(const core::CompressedModel& model, const std::string& recipeText, const fs::path& staging)
     {
-        if (auto ok = core::exportHuggingFace(model, staging); !ok) {
+        // staging exists (empty): the Hugging Face writer replaces it with the model's files.
+        if (auto ok = core::exportHuggingFace(model, staging, { .overwrite = true }); !ok) {
             return engineError(ok.error());
         }
         if (auto ok = core::exportCompact(model, staging / "compact.safetensors"); !ok) {
@@ -60,37 +59,12 @@ namespace {
         return {};
     }
 
-    // The folder appears whole or not at all; an existing one (--overwrite) is moved aside first
-    // and removed after the rename.
+    // The folder appears whole or not at all (core::writeFolderAtomically).
     CliResult writeFolder(
         const core::CompressedModel& model, const std::string& recipeText, const CompressOptions& options)
     {
-        const fs::path out(options.outDir);
-        const fs::path parent = out.parent_path().empty() ? fs::path(".") : out.parent_path();
-        std::string tag(1, '.');
-        tag += out.filename().string();
-        tag += ".compress-" + std::to_string(static_cast<long>(::getpid()));
-        const fs::path staging = parent / tag, aside = parent / (tag + "-old");
-        core::removeStaleTemporaries(parent); // an earlier run killed mid-swap gets its folder back first
-        std::error_code ec;
-        fs::remove_all(staging, ec);
-        auto written = writeParts(model, recipeText, staging);
-        if (written && fs::exists(out, ec)) {
-            fs::rename(out, aside, ec);
-            if (ec) {
-                written = inputError(options.outDir + ": --out: cannot replace the folder: " + ec.message());
-            }
-        }
-        if (written) {
-            fs::rename(staging, out, ec);
-            if (ec) {
-                written = inputError(options.outDir + ": --out: cannot create folder: " + ec.message());
-                fs::rename(aside, out, ec);
-            }
-        }
-        fs::remove_all(staging, ec);
-        fs::remove_all(aside, ec);
-        return written;
+        return writeFolderAtomically(
+            options.outDir, [&](const fs::path& staging) { return writeParts(model, recipeText, staging); });
     }
 
 } // namespace

@@ -11,7 +11,6 @@
 #include "optiscope/core/export/compact.h"
 #include "optiscope/core/export/gguf.h"
 #include "optiscope/core/export/hugging_face.h"
-#include "optiscope/core/stale_temporaries.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -19,7 +18,6 @@
 #include <map>
 #include <system_error>
 
-#include <unistd.h>
 
 namespace optiscope::cli {
 
@@ -154,8 +152,6 @@ namespace {
         return {};
     }
 
-    // Both files appear together: they are written into a hidden sibling folder renamed into place
-    // (an existing folder, with --overwrite, is moved aside first and removed afterwards).
     CliResult exportScaleSim(const ExportOptions& options)
     {
         auto config = loadArrayConfig(*options.config);
@@ -171,33 +167,9 @@ namespace {
             return std::unexpected(workload.error());
         }
         const fs::path out(options.out);
-        const fs::path parent = out.parent_path().empty() ? fs::path(".") : out.parent_path();
-        std::string tag(1, '.'); // appended piecewise: GCC 12 warns (-Wrestrict) on "." + string
-        tag += out.filename().string();
-        tag += ".tmp-" + std::to_string(static_cast<long>(::getpid()));
-        const fs::path staging = parent / tag, aside = parent / (tag + "-old");
-        core::removeStaleTemporaries(parent); // an earlier run killed mid-swap gets its folder back first
-        std::error_code ec;
-        fs::remove_all(staging, ec);
-        if (!fs::create_directory(staging, ec)) {
-            return inputError(options.out + ": --out: cannot create folder: " + ec.message());
-        }
-        auto written = writeScaleSimFiles(*workload, *config, staging);
-        if (written && fs::exists(out, ec)) {
-            fs::rename(out, aside, ec);
-            if (ec) {
-                written = inputError(options.out + ": --out: cannot replace the folder: " + ec.message());
-            }
-        }
-        if (written) {
-            fs::rename(staging, out, ec);
-            if (ec) {
-                written = inputError(options.out + ": --out: cannot create folder: " + ec.message());
-                fs::rename(aside, out, ec);
-            }
-        }
-        fs::remove_all(staging, ec);
-        fs::remove_all(aside, ec);
+        // Both files appear together.
+        const CliResult written = writeFolderAtomically(
+            out, [&](const fs::path& staging) { return writeScaleSimFiles(*workload, *config, staging); });
         if (!written) {
             return written;
         }

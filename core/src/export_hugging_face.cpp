@@ -139,33 +139,6 @@ namespace {
         return writeSafetensors(file, tensors, { { "format", "pt" } });
     }
 
-    // Moves an existing target aside, renames staging into place, then drops the old folder; on
-    // failure the old folder comes back.
-    Result<void> replaceFolder(const fs::path& staging, const fs::path& target)
-    {
-        std::error_code ec;
-        fs::path aside;
-        if (fs::exists(fs::symlink_status(target, ec))) {
-            aside = detail::siblingPath(target, "old");
-            fs::rename(target, aside, ec);
-            if (ec) {
-                return fail(ErrorCode::Io, target.string() + ": out: cannot replace the folder: " + ec.message());
-            }
-        }
-        fs::rename(staging, target, ec);
-        if (ec) {
-            const std::string reason = ec.message();
-            if (!aside.empty()) {
-                fs::rename(aside, target, ec);
-            }
-            return fail(ErrorCode::Io, target.string() + ": out: cannot create the folder: " + reason);
-        }
-        if (!aside.empty()) {
-            fs::remove_all(aside, ec);
-        }
-        return {};
-    }
-
 } // namespace
 
 Result<void> exportHuggingFace(
@@ -174,27 +147,18 @@ Result<void> exportHuggingFace(
     if (auto ok = detail::checkExportTarget(folder, detail::TargetKind::Folder, options.overwrite); !ok) {
         return ok;
     }
-    const fs::path staging = detail::siblingPath(folder, "tmp");
-    std::error_code ec;
-    if (!fs::create_directory(staging, ec)) {
-        return fail(ErrorCode::Io, folder.string() + ": out: cannot create a folder beside it: " + ec.message());
-    }
-    auto result = copyFiles(model.folder(), staging, folder.string());
-    if (const LayerMap map = layerMap(model); result && map.renumbers()) {
-        result = map.kept > 0
-            ? writeRenumberedConfig(model.folder() / "config.json", staging / "config.json", map)
-            : fail(ErrorCode::Config, folder.string() + ": every layer is removed (prune_layers), nothing to export");
-    }
-    if (result) {
-        result = writeWeights(model, staging / "model.safetensors");
-    }
-    if (result) {
-        result = replaceFolder(staging, folder);
-    }
-    if (!result) {
-        fs::remove_all(staging, ec);
-    }
-    return result;
+    return writeFolderAtomically(folder, "out", [&](const fs::path& staging) {
+        auto result = copyFiles(model.folder(), staging, folder.string());
+        if (const LayerMap map = layerMap(model); result && map.renumbers()) {
+            result = map.kept > 0
+                ? writeRenumberedConfig(model.folder() / "config.json", staging / "config.json", map)
+                : fail(ErrorCode::Config, folder.string() + ": every layer is removed (prune_layers), nothing to export");
+        }
+        if (result) {
+            result = writeWeights(model, staging / "model.safetensors");
+        }
+        return result;
+    });
 }
 
 } // namespace optiscope::core

@@ -26,4 +26,12 @@ Result<void> writeFileAtomically(const std::filesystem::path& path, const Stream
 Result<void> writeFileAtomically(const std::filesystem::path& path, std::span<const std::span<const std::byte>> chunks);
 Result<void> writeFileAtomically(const std::filesystem::path& path, std::string_view contents);
 
+// Writes a whole folder or nothing: fill writes into a fresh hidden sibling folder (it exists and is
+// empty when fill runs), which then replaces the target: an existing target is moved aside, the new
+// one renamed into place and the old one removed; if that fails the old one comes back. Abandoned
+// temporaries of dead writers beside the target are cleaned up first (stale_temporaries.h).
+// Errors name the target and `field` ("--out", "out").
+using FolderWriter = std::function<Result<void>(const std::filesystem::path& staging)>;
+Result<void> writeFolderAtomically(const std::filesystem::path& folder, std::string_view field, const FolderWriter& fill);
+
 } // namespace optiscope::core
