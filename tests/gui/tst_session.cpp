@@ -10,6 +10,7 @@
 #include "input_panel.h"
 #include "main_window.h"
 #include "runner.h"
+#include "report_export.h"
 #include "session.h"
 #include "tensor_inspector.h"
 
@@ -17,6 +18,7 @@
 #include <QComboBox>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -134,6 +136,19 @@ void TestSession::saveAndReopen()
     // Redo reaches the state that was on the redo side when saved.
     reopened->compressionPanel()->undoStack()->redo();
     QCOMPARE(reopened->compressionPanel()->recipeList()->count(), 1);
+
+    // File ▸ Export Session Report's writer on what is on screen: the report names the recipe on
+    // screen (magnitude, after the redo) and the view's head.
+    const auto state = reopened->captureSession();
+    QVERIFY(state);
+    const QString html = m_work.filePath("report.html"), pdf = m_work.filePath("report.pdf");
+    QCOMPARE(gui::writeSessionReport(*state, path, html, pdf), QString());
+    QFile report(html);
+    QVERIFY(report.open(QIODevice::ReadOnly));
+    const QString text = QString::fromUtf8(report.readAll());
+    QVERIFY(text.contains(QStringLiteral("Layer 2, head 1")));
+    QVERIFY(text.contains(QStringLiteral(">Accelerator</h2>")));
+    QVERIFY(QFileInfo(pdf).size() > 10'000);
 }
 
 void TestSession::brokenSessionsChangeNothing_data()
