@@ -298,7 +298,9 @@ void MainWindow::createCompressionDock()
     connect(m_compression, &CompressionPanel::compressedModelReady, this,
         [this](const std::shared_ptr<const core::Model>& model) {
             m_runner->setRunModel(model);
-            if (m_lastRun) {
+            // Re-run what is shown, or what is being run: a run started before this model was
+            // ready (a session restoring, a first run) would otherwise show the previous model.
+            if (m_lastRun || m_runner->isBusy()) {
                 runCurrentInput();
             }
         });

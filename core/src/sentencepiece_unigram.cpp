@@ -180,7 +180,9 @@ std::vector<std::int32_t> SentencePieceUnigram::encode(std::string_view utf8) co
     for (std::int64_t iter = static_cast<std::int64_t>(n); iter > 0;) {
         const std::int32_t id = words[static_cast<std::size_t>(iter)];
         reversed.push_back(id);
-        iter -= m_utf16Length[static_cast<std::size_t>(id)];
+        // At least one: an empty piece 0 (the unknown id) would otherwise never move (found by
+        // fuzz_sentencepiece_vocab: an endless loop growing `reversed`).
+        iter -= std::max<std::int64_t>(1, m_utf16Length[static_cast<std::size_t>(id)]);
     }
     std::vector<std::int32_t> ids;
     bool previousUnknown = false;

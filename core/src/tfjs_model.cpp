@@ -147,8 +147,27 @@ Result<TfjsWeights> TfjsWeights::load(const std::filesystem::path& modelJson)
 
     TfjsWeights weights;
     weights.m_path = modelJson;
+    // The shards' sizes bound what is allocated: a manifest claiming a shape of 10^9 x 4 floats must
+    // fail on its few-byte shards before the buffer exists (found by fuzz_tfjs_manifest).
     std::int64_t totalBytes = 0;
-    for (const auto& group : *groups) {
+    for (std::size_t g = 0; g < groups->size(); ++g) {
+        const auto& group = (*groups)[g];
+        std::int64_t shardBytes = 0;
+        for (std::size_t p = 0; p < group.paths.size(); ++p) {
+            std::error_code ec;
+            const auto size = std::filesystem::file_size(modelJson.parent_path() / group.paths[p], ec);
+            if (ec) {
+                return fail(ErrorCode::Io,
+                    file + ": weightsManifest[" + std::to_string(g) + "].paths[" + std::to_string(p) + "]: shard '"
+                        + group.paths[p] + "' not found or unreadable");
+            }
+            shardBytes += static_cast<std::int64_t>(size);
+        }
+        if (group.bytes > shardBytes) {
+            return fail(ErrorCode::Format,
+                file + ": weightsManifest[" + std::to_string(g) + "]: shards hold " + std::to_string(shardBytes)
+                    + " bytes but the weights need " + std::to_string(group.bytes));
+        }
         totalBytes += group.bytes;
     }
     weights.m_buffer.resize(static_cast<std::size_t>(totalBytes / 4));

@@ -7,6 +7,8 @@
 #include "optiscope/core/model.h"
 #include "optiscope/core/model_config.h"
 #include "optiscope/core/safetensors.h"
+#include "optiscope/core/sentencepiece_unigram.h"
+#include "optiscope/core/tfjs_model.h"
 #include "optiscope/core/tokenizer.h"
 
 #include <QDir>
@@ -141,6 +143,35 @@ private slots:
             qPrintable(message));
     }
 
+    // fuzz_tfjs_manifest: a shape of 429496722 x 4 floats beside a 64-byte shard was allocated
+    // (6.4 GiB) before the shard sizes were compared.
+    void tfjsShapeRefusedBeforeAllocating()
+    {
+        QTemporaryDir dir;
+        QVERIFY(QFile::copy(kCorruptDir + "/fuzz_regressions/tfjs_manifest_shape_exceeds_shards.json",
+            dir.filePath("model.json")));
+        QFile shard(dir.filePath("group1-shard1of1.bin"));
+        QVERIFY(shard.open(QIODevice::WriteOnly));
+        shard.write(QByteArray(64, '\0'));
+        shard.close();
+        const auto weights = TfjsWeights::load(dir.filePath("model.json").toStdString());
+        QVERIFY(!weights);
+        const QString message = QString::fromStdString(weights.error().message);
+        // (429496722 * 4 + 4 + 2 + 1) elements * 4 bytes
+        QVERIFY2(message.contains("model.json: weightsManifest[0]: shards hold 64 bytes but the weights need 6871947580"),
+            qPrintable(message));
+    }
+
+    // fuzz_sentencepiece_vocab: an empty piece 0 (the unknown id) made encode() loop forever.
+    void emptyUnknownPieceStillEncodes()
+    {
+        const auto vocab = SentencePieceUnigram::fromVocabJson(
+            (kCorruptDir + "/fuzz_regressions/sentencepiece_vocab_empty_unknown_piece.json").toStdString());
+        QVERIFY(vocab);
+        // "▁d,": "▁" is no piece of this vocab (unknown, id 0), "d" is id 7, "," id 8.
+        QCOMPARE(vocab->encode("d,"), (std::vector<std::int32_t> { 0, 7, 8 }));
+    }
+
     void fuzzRegressionsReplay()
     {
         // File name prefix selects the parser, as tests/fuzz names its targets: safetensors_, config_, recipe_,
@@ -160,6 +191,12 @@ private slots:
                 (void)parseRecipe(text, name.toStdString());
             } else if (name.startsWith("tokenizer_json_")) {
                 (void)loadTokenizerJson(path);
+            } else if (name.startsWith("tfjs_manifest_")) {
+                (void)TfjsWeights::load(path);
+            } else if (name.startsWith("sentencepiece_vocab_")) {
+                if (auto vocab = SentencePieceUnigram::fromVocabJson(path)) {
+                    (void)vocab->encode("Hello world");
+                }
             } else {
                 continue;
             }
