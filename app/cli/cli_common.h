@@ -44,6 +44,10 @@ inline std::unexpected<CliFailure> inputError(std::string message)
 
 inline std::unexpected<CliFailure> engineError(const core::Error& error) { return inputError(error.message); }
 
+// --out checked before any work, so a bad target fails fast and leaves nothing behind: its parent
+// must exist; an existing target needs --overwrite and must be a folder iff wantsFolder.
+CliResult checkOutTarget(const std::string& out, bool overwrite, bool wantsFolder);
+
 // A folder written whole or not at all (core::writeFolderAtomically), filled by a CLI step whose
 // failure comes back as it was (exit code included). Errors name the folder and --out.
 inline CliResult writeFolderAtomically(

@@ -25,25 +25,6 @@ namespace {
 
     namespace fs = std::filesystem;
 
-    CliResult checkOutFolder(const CompressOptions& options)
-    {
-        const fs::path out(options.outDir);
-        std::error_code ec;
-        const fs::path parent = out.parent_path().empty() ? fs::path(".") : out.parent_path();
-        if (!fs::is_directory(parent, ec)) {
-            return inputError(options.outDir + ": --out: parent folder " + parent.string() + " does not exist");
-        }
-        const auto status = fs::symlink_status(out, ec);
-        if (fs::exists(status) && !options.overwrite) {
-            return inputError(options.outDir + ": --out: already exists (pass --overwrite to replace it)");
-        }
-        if (fs::exists(status) && !fs::is_directory(status)) {
-            return inputError(options.outDir + ": --out: exists and is not a folder");
-        }
-        return {};
-    }
-
-    // The three parts are written into `staging` (a fresh hidden sibling of the target).
     CliResult writeParts(const core::CompressedModel& model, const std::string& recipeText, const fs::path& staging)
     {
         // staging exists (empty): the Hugging Face writer replaces it with the model's files.
@@ -101,7 +82,7 @@ std::expected<ParsedCommandLine, CliFailure> parseCompress(const std::vector<std
 
 CliResult runCompress(const CompressOptions& options)
 {
-    if (auto ok = checkOutFolder(options); !ok) {
+    if (auto ok = checkOutTarget(options.outDir, options.overwrite, true); !ok) {
         return ok;
     }
     std::ifstream stream(options.recipe, std::ios::binary);

@@ -45,27 +45,6 @@ namespace {
         return {};
     }
 
-    // Checked before the model is loaded, so a bad --out fails fast and leaves nothing behind.
-    CliResult checkOut(const ExportOptions& options)
-    {
-        const fs::path out(options.out);
-        std::error_code ec;
-        const fs::path parent = out.parent_path().empty() ? fs::path(".") : out.parent_path();
-        if (!fs::is_directory(parent, ec)) {
-            return inputError(options.out + ": --out: parent folder " + parent.string() + " does not exist");
-        }
-        const auto status = fs::symlink_status(out, ec);
-        if (fs::exists(status) && !options.overwrite) {
-            return inputError(options.out + ": --out: already exists (pass --overwrite to replace it)");
-        }
-        const bool wantsFolder
-            = options.format == ExportFormat::HuggingFace || options.format == ExportFormat::ScaleSim;
-        if (fs::exists(status) && fs::is_directory(status) != wantsFolder) {
-            return inputError(options.out + ": --out: exists and is " + (wantsFolder ? "not a folder" : "a folder"));
-        }
-        return {};
-    }
-
     std::expected<std::shared_ptr<const core::CompressedModel>, CliFailure> loadCompressed(const ExportOptions& options)
     {
         std::optional<core::Recipe> recipe;
@@ -221,7 +200,9 @@ std::expected<ParsedCommandLine, CliFailure> parseExport(const std::vector<std::
 
 CliResult runExport(const ExportOptions& options)
 {
-    if (auto ok = checkOut(options); !ok) {
+    const bool wantsFolder
+        = options.format == ExportFormat::HuggingFace || options.format == ExportFormat::ScaleSim;
+    if (auto ok = checkOutTarget(options.out, options.overwrite, wantsFolder); !ok) {
         return ok;
     }
     if (options.format == ExportFormat::ScaleSim) {

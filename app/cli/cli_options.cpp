@@ -2,6 +2,8 @@
 // SPDX-FileCopyrightText: Optiscope developers
 #include "cli_options.h"
 
+#include <filesystem>
+
 namespace optiscope::cli {
 
 std::expected<ScannedArgs, CliFailure> scanOptions(const std::vector<std::string>& args, const CommandOptions& options)
@@ -37,6 +39,25 @@ std::expected<ScannedArgs, CliFailure> scanOptions(const std::vector<std::string
         scanned.positional.push_back(arg);
     }
     return scanned;
+}
+
+CliResult checkOutTarget(const std::string& out, bool overwrite, bool wantsFolder)
+{
+    namespace fs = std::filesystem;
+    const fs::path target(out);
+    std::error_code ec;
+    const fs::path parent = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+    if (!fs::is_directory(parent, ec)) {
+        return inputError(out + ": --out: parent folder " + parent.string() + " does not exist");
+    }
+    const auto status = fs::symlink_status(target, ec);
+    if (fs::exists(status) && !overwrite) {
+        return inputError(out + ": --out: already exists (pass --overwrite to replace it)");
+    }
+    if (fs::exists(status) && fs::is_directory(status) != wantsFolder) {
+        return inputError(out + ": --out: exists and is " + (wantsFolder ? "not a folder" : "a folder"));
+    }
+    return {};
 }
 
 ValueHandler storeIn(std::optional<std::string>& target)
