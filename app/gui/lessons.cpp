@@ -66,6 +66,21 @@ namespace {
         }
     }
 
+    // Opens the picked head in the heatmap and says how much of each row it puts on `target`.
+    QString showHead(MainWindow& window, const HeadPick& pick, const QString& target)
+    {
+        if (pick.layer < 0) {
+            return kNoRun;
+        }
+        showCurrentAttention(window, true);
+        window.selectHead(pick.layer, pick.head);
+        return QObject::tr("On this input: layer %1, head %2 puts %3 % of each row on %4.")
+            .arg(pick.layer)
+            .arg(pick.head)
+            .arg(100 * pick.score, 0, 'f', 1)
+            .arg(target);
+    }
+
     std::shared_ptr<const core::Model> baseModel(const MainWindow& window)
     {
         const auto& last = window.compressionPanel()->lastResult();
@@ -159,32 +174,14 @@ namespace {
                         "it: the bright line below the diagonal. Such heads let later layers copy what came before "
                         "(induction heads build on them).</p>"),
             [](MainWindow& window) {
-                const HeadPick pick = previousTokenHead(window);
-                if (pick.layer < 0) {
-                    return kNoRun;
-                }
-                showCurrentAttention(window, true);
-                window.selectHead(pick.layer, pick.head);
-                return QObject::tr("On this input: layer %1, head %2 puts %3 % of each row on the previous token.")
-                    .arg(pick.layer)
-                    .arg(pick.head)
-                    .arg(100 * pick.score, 0, 'f', 1);
+                return showHead(window, previousTokenHead(window), QObject::tr("the previous token"));
             } });
         lesson.steps.append({ QObject::tr("The first token"),
             QObject::tr("<p>Some heads park attention on the first token when nothing else matters (an \u201cattention "
                         "sink\u201d): the bright first column. Token pruning must keep such tokens, and quantization "
                         "must keep their large scores.</p>"),
             [](MainWindow& window) {
-                const HeadPick pick = firstTokenHead(window);
-                if (pick.layer < 0) {
-                    return kNoRun;
-                }
-                showCurrentAttention(window, true);
-                window.selectHead(pick.layer, pick.head);
-                return QObject::tr("On this input: layer %1, head %2 puts %3 % of each row on the first token.")
-                    .arg(pick.layer)
-                    .arg(pick.head)
-                    .arg(100 * pick.score, 0, 'f', 1);
+                return showHead(window, firstTokenHead(window), QObject::tr("the first token"));
             } });
         lesson.steps.append({ QObject::tr("All heads at once"),
             QObject::tr("<p>The grid shows every layer (rows) and head (columns) for this input, each on its own colour "
