@@ -6,6 +6,8 @@
 #include "optiscope/core/compression/compression_metrics.h"
 #include "optiscope/core/compression/recipe.h"
 
+#include "sample_eval_text.h"
+
 #include <QTest>
 
 #include <cmath>
@@ -17,8 +19,7 @@ using namespace optiscope::core;
 
 namespace {
 
-const std::filesystem::path kSample = std::filesystem::path(OPTISCOPE_SAMPLES_DIR) / "tiny-gpt2";
-const std::filesystem::path kText = std::filesystem::path(OPTISCOPE_FIXTURES_DIR) / "compression" / "eval_text.txt";
+const std::filesystem::path kSample = optiscope::test::kTinyGpt2Sample;
 
 // Identity serves the very same weight views, but run() is not bitwise reproducible from call to
 // call for every sequence length (tiny-gpt2 at T = 44: logits differ by up to 1.5e-5 between two
@@ -33,14 +34,6 @@ constexpr std::int64_t kOutputChannelsPerLayer = 3 * kD + kD + 4 * kD + kD;
 
 const char* kLinear = R"(["*.attn.c_attn.weight", "*.attn.c_proj.weight", "*.mlp.c_fc.weight", "*.mlp.c_proj.weight"])";
 
-std::string readText()
-{
-    std::ifstream stream(kText);
-    std::ostringstream text;
-    text << stream.rdbuf();
-    return text.str();
-}
-
 } // namespace
 
 class TestCompressionMetrics : public QObject {
@@ -52,7 +45,7 @@ private slots:
         auto model = loadModel(kSample);
         QVERIFY2(model, model ? "" : model.error().message.c_str());
         m_base = *model;
-        m_tokens = m_base->tokenizer()->encode(readText());
+        m_tokens = optiscope::test::evalTextTokens(*m_base);
         QVERIFY(m_tokens.size() > 300);
         // Shared references for the comparisons below, computed once.
         m_identity = evaluate(R"({"schema": 1, "steps": []})");

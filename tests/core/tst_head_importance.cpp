@@ -7,6 +7,8 @@
 #include "optiscope/core/compression/head_importance.h"
 #include "optiscope/core/compression/recipe_applier.h"
 
+#include "sample_eval_text.h"
+
 #include <QElapsedTimer>
 #include <QTest>
 
@@ -21,8 +23,7 @@ using namespace optiscope::core;
 
 namespace {
 
-const std::filesystem::path kSample = std::filesystem::path(OPTISCOPE_SAMPLES_DIR) / "tiny-gpt2";
-const std::filesystem::path kText = std::filesystem::path(OPTISCOPE_FIXTURES_DIR) / "compression" / "eval_text.txt";
+const std::filesystem::path kSample = optiscope::test::kTinyGpt2Sample;
 
 // Same windows, same runs and the same double sums as evaluateCompression(); only
 // log(exp(mean NLL)) round trips differ.
@@ -67,10 +68,7 @@ private slots:
         auto model = loadModel(kSample);
         QVERIFY(model);
         m_base = *model;
-        std::ifstream stream(kText);
-        std::ostringstream text;
-        text << stream.rdbuf();
-        const auto ids = m_base->tokenizer()->encode(text.str());
+        const auto ids = optiscope::test::evalTextTokens(*m_base);
         m_tokens.assign(ids.begin(), ids.begin() + ids.size() / 2); // windows of 128 and the rest
         m_calibration.sequences.push_back(m_tokens);
         QElapsedTimer timer;

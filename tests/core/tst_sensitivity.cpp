@@ -6,6 +6,8 @@
 #include "optiscope/core/compression/compressed_model.h"
 #include "optiscope/core/compression/sensitivity.h"
 
+#include "sample_eval_text.h"
+
 #include <QTest>
 
 #include <cmath>
@@ -18,22 +20,13 @@ using namespace optiscope::core;
 
 namespace {
 
-const std::filesystem::path kSample = std::filesystem::path(OPTISCOPE_SAMPLES_DIR) / "tiny-gpt2";
-const std::filesystem::path kText = std::filesystem::path(OPTISCOPE_FIXTURES_DIR) / "compression" / "eval_text.txt";
+const std::filesystem::path kSample = optiscope::test::kTinyGpt2Sample;
 
 // run() is not bitwise reproducible between calls for every sequence length (GEMM summation
 // order; see tst_compression_metrics), so equal models agree up to that noise.
 constexpr double kMaxPerplexityRelDiff = 1e-6;
 constexpr double kMaxKlAbsDiff = 1e-8;
 constexpr double kMaxSqnrDiffDb = 1e-9;
-
-std::string readText()
-{
-    std::ifstream stream(kText);
-    std::ostringstream text;
-    text << stream.rdbuf();
-    return text.str();
-}
 
 } // namespace
 
@@ -46,7 +39,7 @@ private slots:
         auto model = loadModel(kSample);
         QVERIFY2(model, model ? "" : model.error().message.c_str());
         m_base = *model;
-        m_tokens = m_base->tokenizer()->encode(readText());
+        m_tokens = optiscope::test::evalTextTokens(*m_base);
         QVERIFY(m_tokens.size() > 300);
     }
 

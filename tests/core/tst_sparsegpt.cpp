@@ -10,6 +10,8 @@
 #include "optiscope/core/compression/sparsegpt.h"
 #include "optiscope/core/inference.h"
 
+#include "sample_eval_text.h"
+
 #include <QTest>
 
 #include <nlohmann/json.hpp>
@@ -25,8 +27,7 @@ using namespace optiscope::core;
 
 namespace {
 
-const std::filesystem::path kSample = std::filesystem::path(OPTISCOPE_SAMPLES_DIR) / "tiny-gpt2";
-const std::filesystem::path kText = std::filesystem::path(OPTISCOPE_FIXTURES_DIR) / "compression" / "eval_text.txt";
+const std::filesystem::path kSample = optiscope::test::kTinyGpt2Sample;
 const std::filesystem::path kFixture
     = std::filesystem::path(OPTISCOPE_FIXTURES_DIR) / "compression" / "sparsegpt_layer.json";
 
@@ -148,14 +149,6 @@ Naive naiveSparseGpt(Matrix w, Matrix h, double ratio, int n, int m, int period,
     return out;
 }
 
-std::vector<std::int32_t> tokens(const Model& model)
-{
-    std::ifstream stream(kText);
-    std::ostringstream text;
-    text << stream.rdbuf();
-    return model.tokenizer()->encode(text.str());
-}
-
 const char* kLinearTargets
     = R"(["*.attn.c_attn.weight", "*.attn.c_proj.weight", "*.mlp.c_fc.weight", "*.mlp.c_proj.weight"])";
 
@@ -192,7 +185,7 @@ private slots:
         auto model = loadModel(kSample);
         QVERIFY2(model, model ? "" : model.error().message.c_str());
         m_base = *model;
-        const auto ids = tokens(*m_base);
+        const auto ids = optiscope::test::evalTextTokens(*m_base);
         m_calibration.sequences.push_back({ ids.begin(), ids.begin() + ids.size() / 2 });
         m_eval.assign(ids.begin() + ids.size() / 2, ids.end());
     }

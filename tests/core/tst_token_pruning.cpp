@@ -10,6 +10,8 @@
 #include "optiscope/core/compression/recipe_applier.h"
 #include "optiscope/core/inference.h"
 
+#include "sample_eval_text.h"
+
 #include <QTest>
 
 #include <nlohmann/json.hpp>
@@ -27,7 +29,7 @@ namespace {
 
 const fs::path kRoot = fs::path(OPTISCOPE_FIXTURES_DIR).parent_path().parent_path();
 const fs::path kFixtures = fs::path(OPTISCOPE_FIXTURES_DIR);
-const fs::path kSample = fs::path(OPTISCOPE_SAMPLES_DIR) / "tiny-gpt2";
+const fs::path kSample = optiscope::test::kTinyGpt2Sample;
 
 // fp32 engine vs the float64 reference, as in tst_inference.
 constexpr double kMaxLogitDiff = 1e-4;
@@ -102,10 +104,7 @@ RunInput fixtureInput(const nlohmann::json& item)
 
 std::vector<std::int32_t> evalTokens(const Model& model, std::size_t count)
 {
-    std::ifstream in(kFixtures / "compression" / "eval_text.txt");
-    std::stringstream text;
-    text << in.rdbuf();
-    auto ids = model.tokenizer()->encode(text.str()); // the whole text: more tokens than positions
+    auto ids = optiscope::test::evalTextTokens(model); // the whole text: more tokens than positions
     ids.resize(std::min(ids.size(), count));
     return ids;
 }

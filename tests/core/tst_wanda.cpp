@@ -7,6 +7,8 @@
 #include "optiscope/core/compression/recipe_applier.h"
 #include "optiscope/core/inference.h"
 
+#include "sample_eval_text.h"
+
 #include <QTest>
 
 #include <cmath>
@@ -18,22 +20,13 @@ using namespace optiscope::core;
 
 namespace {
 
-const std::filesystem::path kSample = std::filesystem::path(OPTISCOPE_SAMPLES_DIR) / "tiny-gpt2";
-const std::filesystem::path kText = std::filesystem::path(OPTISCOPE_FIXTURES_DIR) / "compression" / "eval_text.txt";
+const std::filesystem::path kSample = optiscope::test::kTinyGpt2Sample;
 
 // The recomputed block output uses the same building blocks as run(); only summation order can
 // differ (see tst_compression_metrics: run() itself varies by ~1.5e-5).
 constexpr double kMaxRecomputeDiff = 1e-4;
 // Naive double-precision LayerNorm vs the engine's float one, summed over ~430 tokens.
 constexpr double kMaxNormRelDiff = 1e-4;
-
-std::vector<std::int32_t> tokens(const Model& model)
-{
-    std::ifstream stream(kText);
-    std::ostringstream text;
-    text << stream.rdbuf();
-    return model.tokenizer()->encode(text.str());
-}
 
 } // namespace
 
@@ -46,7 +39,7 @@ private slots:
         auto model = loadModel(kSample);
         QVERIFY2(model, model ? "" : model.error().message.c_str());
         m_base = *model;
-        const auto ids = tokens(*m_base);
+        const auto ids = optiscope::test::evalTextTokens(*m_base);
         // Calibrate on the first half, evaluate on the second.
         m_calibration.sequences.push_back({ ids.begin(), ids.begin() + ids.size() / 2 });
         m_eval.assign(ids.begin() + ids.size() / 2, ids.end());
