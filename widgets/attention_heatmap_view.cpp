@@ -66,6 +66,13 @@ void AttentionHeatmapView::setScaleMode(ScaleMode mode)
     rebuildImage();
 }
 
+void AttentionHeatmapView::setCaption(const QString& titleFormat, const QString& valueName)
+{
+    m_titleFormat = titleFormat;
+    m_valueName = valueName;
+    update();
+}
+
 bool AttentionHeatmapView::hasMatrix() const
 {
     return m_data && m_data->contains(m_layer, m_head);
@@ -244,7 +251,9 @@ QString AttentionHeatmapView::titleText() const
     if (!hasMatrix()) {
         return {};
     }
-    QString title = tr("Layer %1 \u00b7 Head %2 \u00b7 %3 tokens").arg(m_layer).arg(m_head).arg(m_data->tokens);
+    QString title = m_titleFormat.isEmpty()
+        ? tr("Layer %1 \u00b7 Head %2 \u00b7 %3 tokens").arg(m_layer).arg(m_head).arg(m_data->tokens)
+        : m_titleFormat.arg(m_layer).arg(m_data->tokens);
     if (m_data->prunesTokens()) {
         title += tr(" \u00b7 %1 kept").arg(m_data->keptCount(m_layer));
     }
@@ -345,7 +354,9 @@ void AttentionHeatmapView::paintColourBar(QPainter& painter, const Layout& layou
     painter.translate(bar.right() + 46, bar.center().y());
     painter.rotate(-90);
     painter.drawText(QRectF(-bar.height() / 2, 0, bar.height(), metrics.height() + 4),
-        Qt::AlignCenter | Qt::TextDontClip, isSigned ? tr("difference (current \u2212 baseline)") : tr("attention probability"));
+        Qt::AlignCenter | Qt::TextDontClip, isSigned  ? tr("difference (current \u2212 baseline)")
+            : m_valueName.isEmpty() ? tr("attention probability")
+                                    : m_valueName);
     painter.restore();
 }
 

@@ -20,6 +20,9 @@ public:
     void setData(AttentionDataPtr data);
     void setSelection(int layer, int head);
     void setScaleMode(ScaleMode mode);
+    // For matrices that are not one head's probabilities (e.g. attention rollout): the title, with %1 the
+    // layer and %2 the token count, and the colour bar's label. Empty restores the defaults.
+    void setCaption(const QString& titleFormat, const QString& valueName);
 
     const AttentionDataPtr& data() const { return m_data; }
     int layer() const { return m_layer; }
@@ -67,6 +70,8 @@ private:
     int m_layer = 0;
     int m_head = 0;
     ScaleMode m_scaleMode = ScaleMode::HeadMaximum;
+    QString m_titleFormat;
+    QString m_valueName;
     float m_scaleMax = 1.0f;
     QImage m_image; // T×T, one pixel per cell
     QStringList m_labels; // display labels

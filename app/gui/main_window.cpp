@@ -3,6 +3,7 @@
 #include "main_window.h"
 
 #include "accelerator_panel.h"
+#include "attention_summary_panel.h"
 #include "attention_bars_view.h"
 #include "attention_heatmap_view.h"
 #include "compression_panel.h"
@@ -58,8 +59,8 @@ static void initResources()
 namespace optiscope::gui {
 namespace {
     constexpr int kAutosaveMs = 3 * 60 * 1000; // recovery file every three minutes
-    constexpr int kStateVersion = 5; // 2: Compression dock tabbed with the 3D view; 3: Accelerator dock; 4: Weights dock;
-                                     // 5: Sensitivity, Lessons and Sweep docks
+    constexpr int kStateVersion = 6; // 2: Compression dock tabbed with the 3D view; 3: Accelerator dock; 4: Weights dock;
+                                     // 5: Sensitivity, Lessons and Sweep docks; 6: Attention summaries dock
 
     QString droppedFolder(const QMimeData* mime)
     {
@@ -85,6 +86,7 @@ MainWindow::MainWindow(QWidget* parent)
     widgets::installViewExport(m_heatmap, QStringLiteral("attention-heatmap"));
     setCentralWidget(m_heatmap);
     createDocks();
+    createAttentionSummaryDock();
     createCompressionDock();
     createAcceleratorDock();
     createTensorDock();
@@ -200,6 +202,21 @@ void MainWindow::createDocks()
         m_bars->setMode(index == 0 ? widgets::AttentionBarsView::Mode::AllHeadsOfLayer
                                    : widgets::AttentionBarsView::Mode::SelectedHead);
     });
+}
+
+// Tabbed with the layers × heads grid: both answer "which head does what".
+void MainWindow::createAttentionSummaryDock()
+{
+    auto* dock = new QDockWidget(tr("Attention summaries"), this);
+    dock->setObjectName(QStringLiteral("summaryDock"));
+    m_summaries = new AttentionSummaryPanel(dock);
+    dock->setWidget(m_summaries);
+    addDockWidget(Qt::LeftDockWidgetArea, dock);
+    if (auto* heads = findChild<QDockWidget*>(QStringLiteral("headsDock"))) {
+        tabifyDockWidget(heads, dock);
+        heads->raise();
+    }
+    connect(m_summaries, &AttentionSummaryPanel::headSelected, this, &MainWindow::selectHead);
 }
 
 void MainWindow::createAcceleratorDock()
@@ -405,6 +422,7 @@ void MainWindow::selectHead(int layer, int head)
     m_grid->setCurrent(layer, head);
     m_heatmap->setSelection(layer, head);
     m_bars->setSelection(layer, head);
+    m_summaries->setSelection(layer, head);
 }
 
 void MainWindow::showError(const QString& message)
@@ -450,6 +468,7 @@ void MainWindow::onModelLoaded(const std::shared_ptr<const ModelSnapshot>& model
     m_heatmap->setData(nullptr);
     m_grid->setData(nullptr);
     m_bars->setData(nullptr);
+    m_summaries->setData(nullptr, nullptr);
     const core::ModelConfig& config = model->model->config();
     m_layerSpin->setRange(0, std::max(0, config.layers - 1));
     m_headSpin->setRange(0, std::max(0, config.heads - 1));
@@ -518,7 +537,9 @@ void MainWindow::showAttention()
     }
     m_heatmap->setData(data);
     m_grid->setData(data);
-    m_bars->setData(data && data->signedValues ? m_lastRun->attention : data);
+    const widgets::AttentionDataPtr probabilities = data && data->signedValues ? m_lastRun->attention : data;
+    m_bars->setData(probabilities);
+    m_summaries->setData(data, probabilities);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

@@ -26,6 +26,7 @@ class HeadGridView;
 namespace optiscope::gui {
 
 class AcceleratorPanel;
+class AttentionSummaryPanel;
 class CompressionPanel;
 class LessonPanel;
 class SensitivityPanel;
@@ -59,6 +60,7 @@ public:
     widgets::AttentionHeatmapView* heatmapView() const { return m_heatmap; }
     widgets::HeadGridView* headGridView() const { return m_grid; }
     widgets::AttentionBarsView* barsView() const { return m_bars; }
+    AttentionSummaryPanel* attentionSummaryPanel() const { return m_summaries; }
     QSpinBox* layerSpin() const { return m_layerSpin; }
     QSpinBox* headSpin() const { return m_headSpin; }
     QComboBox* attentionSourceCombo() const { return m_attentionSource; }
@@ -89,6 +91,7 @@ private:
     QString m_startupText;
     void createMenus();
     void createDocks();
+    void createAttentionSummaryDock();
     void createCompressionDock();
     void createAcceleratorDock();
     void createTensorDock();
@@ -123,6 +126,7 @@ private:
     widgets::AttentionHeatmapView* m_heatmap = nullptr;
     widgets::HeadGridView* m_grid = nullptr;
     widgets::AttentionBarsView* m_bars = nullptr;
+    AttentionSummaryPanel* m_summaries = nullptr;
     QSpinBox* m_layerSpin = nullptr;
     QSpinBox* m_headSpin = nullptr;
     QCheckBox* m_unitScale = nullptr;

@@ -2,8 +2,12 @@
 // SPDX-FileCopyrightText: Optiscope developers
 #include "attention_bars_view.h"
 #include "attention_heatmap_view.h"
+#include "attention_lines_view.h"
+#include "attention_summary.h"
+#include "attention_summary_panel.h"
 #include "gl_support.h"
 #include "head_grid_view.h"
+#include "head_value_grid_view.h"
 #include "input_panel.h"
 #include "main_window.h"
 #include "theme.h"
@@ -14,6 +18,7 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QDir>
+#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
@@ -25,6 +30,7 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -112,6 +118,7 @@ private slots:
     void init();
     void cleanup();
     void runsTextAndShowsAttention();
+    void attentionSummariesFollowTheRun();
     void fixtureIdsMatchPyTorch();
     void errorsShowInMessageBox_data();
     void errorsShowInMessageBox();
@@ -258,6 +265,55 @@ void TestMainWindow::runsTextAndShowsAttention()
     const QImage rotated = bars->grabImage();
     QVERIFY(rotated != vtkImage);
     QVERIFY(rotated.save(outputPath(QStringLiteral("vtk_attention_bars_rotated.png"))));
+}
+
+// The summaries dock shows the run's head view, entropy and rollout, and shares the head selection.
+void TestMainWindow::attentionSummariesFollowTheRun()
+{
+    if (!m_haveSample) {
+        QSKIP("samples/tiny-gpt2 (with tokenizer) is not there yet");
+    }
+    openAndWait(kSampleModel);
+    QTest::keyClicks(m_window->inputPanel()->textEdit(),
+        QStringLiteral("Call me Ishmael. Some years ago, never mind how long precisely, I thought I would sail."));
+    const auto snapshot = runAndWait();
+    QVERIFY(snapshot);
+    auto* panel = m_window->attentionSummaryPanel();
+    auto* dock = qobject_cast<QDockWidget*>(panel->parentWidget());
+    QVERIFY(dock);
+    dock->setFloating(true); // room for readable screenshots whatever the saved layout
+    dock->resize(760, 720);
+    dock->show();
+    dock->raise();
+
+    m_window->selectHead(2, 1);
+    QCOMPARE(panel->linesView()->layer(), 2);
+    QCOMPARE(panel->linesView()->head(), 1);
+    QCOMPARE(panel->rolloutView()->layer(), 2);
+    const auto expected = widgets::headEntropies(*snapshot->attention);
+    const int heads = snapshot->result.heads;
+    QCOMPARE(panel->entropyView()->value(2, 1), expected[static_cast<std::size_t>(2 * heads + 1)]);
+    QCOMPARE(panel->rolloutView()->data()->layers, snapshot->result.layers);
+
+    // A click on the entropy grid selects that head in every view.
+    panel->tabs()->setCurrentIndex(1);
+    QTest::qWait(50);
+    auto* entropy = panel->entropyView();
+    QTest::mouseClick(entropy, Qt::LeftButton, {}, entropy->cellRect(1, 3).center().toPoint());
+    QCOMPARE(m_window->layerSpin()->value(), 1);
+    QCOMPARE(m_window->headSpin()->value(), 3);
+    QCOMPARE(m_window->heatmapView()->head(), 3);
+
+    const QStringList names { QStringLiteral("summary_head_view.png"), QStringLiteral("summary_entropy.png"),
+        QStringLiteral("summary_rollout.png") };
+    for (int tab = 0; tab < names.size(); ++tab) {
+        panel->tabs()->setCurrentIndex(tab);
+        QTest::qWait(50);
+        const QImage shot = dock->grab().toImage();
+        QVERIFY(shot.save(outputPath(names[tab])));
+        QVERIFY2(distinctColours(shot) > 20, qPrintable(names[tab]));
+    }
+    QVERIFY(panel->linesView()->drawnLineCount() > 0);
 }
 
 void TestMainWindow::fixtureIdsMatchPyTorch()
