@@ -33,6 +33,7 @@ case $target in
   fuzz_config) seed "$fx"/*/config.json "$bad"/config/* ;;
   fuzz_tokenizer_json) seed "$bad"/tokenizer/tokenizer_json_* ;;
   fuzz_vocab_txt) seed "$fx"/tokenizers/bert_*/vocab.txt "$bad"/tokenizer/*.txt ;;
+  fuzz_gpt2_bpe) ;; # seeds/: a small byte-level vocabulary + merges joined by a NUL byte
   fuzz_recipe) seed "$bad"/recipe/* ;;
   fuzz_scalesim_csv) seed "$bad"/scalesim/*.csv ;;
   fuzz_cfg) seed "$bad"/scalesim/*.cfg "$bad"/scalesim/*.json ;;
