@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev qt6-svg-dev
-  libvtk9-dev libeigen3-dev libtbb-dev nlohmann-json3-dev libopenblas-dev
+  libvtk9-dev libeigen3-dev libtbb-dev nlohmann-json3-dev libopenblas-dev zlib1g-dev
   xvfb xauth libgl1-mesa-dri mesa-utils imagemagick poppler-utils
   dataset-fashion-mnist
 )

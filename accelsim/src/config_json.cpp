@@ -160,6 +160,7 @@ Result<ArrayConfig> parseArrayConfigJson(std::string_view text, std::string_view
         { "ofmapBits", field(p.ofmapBits, readBits) },
         { "scaleSimCompatible", field(p.scaleSimCompatible, readBool) },
         { "sparseWeights", field(p.sparseWeights, readBool) },
+        { "unstructuredSparseWeights", field(p.unstructuredSparseWeights, readBool) },
         { "dualInt4Macs", field(p.dualInt4Macs, readBool) },
         { "energyPj",
             [&](std::string_view src, std::string_view key, const Json& v) {
@@ -222,6 +223,7 @@ std::string formatArrayConfigJson(const ArrayConfig& config)
         { "ofmapBits", p.ofmapBits },
         { "scaleSimCompatible", p.scaleSimCompatible },
         { "sparseWeights", p.sparseWeights },
+        { "unstructuredSparseWeights", p.unstructuredSparseWeights },
         { "dualInt4Macs", p.dualInt4Macs },
         { "energyPj",
             { { "macInt4", e.macInt4Pj }, { "macInt8", e.macInt8Pj }, { "macInt16", e.macInt16Pj },

@@ -3,6 +3,8 @@
 #include "dataflow_model.h"
 #include "memory_model.h"
 
+#include <limits>
+
 namespace optiscope::accelsim {
 
 const DataflowModel& dataflowModel(Dataflow dataflow)
@@ -17,6 +19,24 @@ const DataflowModel& dataflowModel(Dataflow dataflow)
     }
     return weightStationaryModel();
 }
+
+namespace {
+    // K' of unstructured zero skipping: the densest column's nonzeros (at least 1), or K when it does not apply.
+    std::int64_t unstructuredK(const Layer& layer, const ArrayConfig& config)
+    {
+        const auto* counts = layer.filterColumnNonzeros.get();
+        // nmN / nmM are ints: layers with K beyond int range run dense.
+        if (!config.params().unstructuredSparseWeights || !counts || config.dataflow() == Dataflow::InputStationary
+            || static_cast<std::int64_t>(counts->size()) != layer.n || layer.k > std::numeric_limits<int>::max()) {
+            return layer.k;
+        }
+        std::int64_t densest = 1;
+        for (const std::int64_t c : *counts) {
+            densest = std::max(densest, c);
+        }
+        return std::min(densest, layer.k);
+    }
+} // namespace
 
 std::int64_t LayerGeometry::rowsUsed(std::int64_t rowFold) const { return std::min(rows, sr - rowFold * rows); }
 std::int64_t LayerGeometry::colsUsed(std::int64_t colFold) const { return std::min(cols, sc - colFold * cols); }
@@ -34,6 +54,11 @@ LayerGeometry layerGeometry(const Layer& layer, const ArrayConfig& config)
         g.nmN = layer.nmN;
         g.nmM = layer.nmM;
         g.kCompressed = compressedK(layer.k, g.nmN, g.nmM);
+    } else if (const std::int64_t kept = unstructuredK(layer, config); kept < layer.k) {
+        g.nmN = static_cast<int>(kept);
+        g.nmM = static_cast<int>(layer.k);
+        g.unstructured = true;
+        g.kCompressed = kept;
     } else if (config.params().dualInt4Macs && config.dataflow() != Dataflow::InputStationary
         && ifmapBitsOf(layer, config) <= 4 && filterBitsOf(layer, config) <= 4) {
         g.nmN = 1;

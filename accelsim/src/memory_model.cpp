@@ -47,38 +47,6 @@ namespace {
         return r;
     }
 
-    FoldDramWords foldWords(const Layer& layer, Dataflow df, const LayerGeometry& g, Residency res, std::int64_t fold)
-    {
-        const std::int64_t rowFold = fold % g.rowFolds;
-        const std::int64_t colFold = fold / g.rowFolds;
-        const std::int64_t ru = g.rowsUsed(rowFold);
-        const std::int64_t cu = g.colsUsed(colFold);
-        const bool lastRowFold = rowFold == g.rowFolds - 1;
-        FoldDramWords w;
-        switch (df) {
-        case Dataflow::OutputStationary:
-            w.ifmapReads = colFold == 0 || !res.ifmap ? ru * g.kDense : 0;
-            w.filterReads = rowFold == 0 || !res.filter ? g.filterWordsK() * cu : 0;
-            w.ofmapWrites = ru * cu;
-            break;
-        case Dataflow::WeightStationary: {
-            // Only the groups that start in this fold are new; a split group came with the previous fold.
-            const std::int64_t r0 = rowFold * g.rows;
-            const std::int64_t newK = denseBefore(g, r0 + ru) - denseBefore(g, r0);
-            w.ifmapReads = colFold == 0 || !res.ifmap ? layer.m * newK : 0;
-            w.filterReads = filterWordsOf(g, r0, ru) * cu;
-            w.ofmapWrites = !res.ofmap || lastRowFold ? layer.m * cu : 0;
-            break;
-        }
-        case Dataflow::InputStationary:
-            w.ifmapReads = ru * cu;
-            w.filterReads = colFold == 0 || !res.filter ? ru * layer.n : 0;
-            w.ofmapWrites = !res.ofmap || lastRowFold ? cu * layer.n : 0;
-            break;
-        }
-        return w;
-    }
-
 } // namespace
 
 int ifmapBitsOf(const Layer& layer, const ArrayConfig& config)
@@ -91,7 +59,24 @@ int filterBitsOf(const Layer& layer, const ArrayConfig& config)
     return layer.filterBits > 0 ? layer.filterBits : config.params().filterBits;
 }
 
-int metadataBitsOf(const LayerGeometry& g) { return g.sparse() ? std::bit_width(static_cast<unsigned>(g.nmM - 1)) : 0; }
+int metadataBitsOf(const LayerGeometry& g)
+{
+    if (!g.sparse()) {
+        return 0;
+    }
+    return g.unstructured ? 1 : std::bit_width(static_cast<unsigned>(g.nmM - 1));
+}
+
+std::int64_t metadataBytesOf(const LayerGeometry& g, std::int64_t filterWords)
+{
+    if (!g.unstructured) {
+        return ArrayConfig::packedBytes(filterWords, metadataBitsOf(g));
+    }
+    // K bits per K' stored weights; split the product so it cannot overflow.
+    const std::int64_t kept = g.kCompressed;
+    const std::int64_t bits = filterWords / kept * g.kDense + ceilDiv(filterWords % kept * g.kDense, kept);
+    return ceilDiv(bits, 8);
+}
 
 void applyDramModel(const Layer& layer, const ArrayConfig& config, LayerStats& stats)
 {
@@ -128,11 +113,73 @@ void applyDramModel(const Layer& layer, const ArrayConfig& config, LayerStats& s
     stats.ofmap.dramStopCycle = stats.totalCycles;
 }
 
+LayerDram::LayerDram(const Layer& layer, const ArrayConfig& config, const LayerGeometry& g)
+    : m_m(layer.m)
+    , m_n(layer.n)
+    , m_dataflow(config.dataflow())
+    , m_g(g)
+    , m_ifmapBits(ifmapBitsOf(layer, config))
+    , m_filterBits(filterBitsOf(layer, config))
+    , m_ofmapBits(config.params().ofmapBits)
+{
+    const Residency res = residency(layer, config, g);
+    m_ifmapResident = res.ifmap;
+    m_filterResident = res.filter;
+    m_ofmapResident = res.ofmap;
+    if (config.params().bandwidthMode == BandwidthMode::User) {
+        for (int operand = 0; operand < 3; ++operand) {
+            m_bandwidth[operand] = config.dramBytesPerCycle(operand);
+        }
+    }
+}
+
+FoldDramWords LayerDram::words(std::int64_t fold) const
+{
+    const LayerGeometry& g = m_g;
+    const std::int64_t rowFold = fold % g.rowFolds;
+    const std::int64_t colFold = fold / g.rowFolds;
+    const std::int64_t ru = g.rowsUsed(rowFold);
+    const std::int64_t cu = g.colsUsed(colFold);
+    const bool lastRowFold = rowFold == g.rowFolds - 1;
+    FoldDramWords w;
+    switch (m_dataflow) {
+    case Dataflow::OutputStationary:
+        w.ifmapReads = colFold == 0 || !m_ifmapResident ? ru * g.kDense : 0;
+        w.filterReads = rowFold == 0 || !m_filterResident ? g.filterWordsK() * cu : 0;
+        w.ofmapWrites = ru * cu;
+        break;
+    case Dataflow::WeightStationary: {
+        // Only the groups that start in this fold are new; a split group came with the previous fold.
+        const std::int64_t r0 = rowFold * g.rows;
+        const std::int64_t newK = denseBefore(g, r0 + ru) - denseBefore(g, r0);
+        w.ifmapReads = colFold == 0 || !m_ifmapResident ? m_m * newK : 0;
+        w.filterReads = filterWordsOf(g, r0, ru) * cu;
+        w.ofmapWrites = !m_ofmapResident || lastRowFold ? m_m * cu : 0;
+        break;
+    }
+    case Dataflow::InputStationary:
+        w.ifmapReads = ru * cu;
+        w.filterReads = colFold == 0 || !m_filterResident ? ru * m_n : 0;
+        w.ofmapWrites = !m_ofmapResident || lastRowFold ? cu * m_n : 0;
+        break;
+    }
+    return w;
+}
+
+FoldTransfer LayerDram::transfer(std::int64_t fold) const
+{
+    const FoldDramWords w = words(fold);
+    const std::int64_t filterBytes
+        = ArrayConfig::packedBytes(w.filterReads, m_filterBits) + metadataBytesOf(m_g, w.filterReads);
+    return FoldTransfer { ceilDiv(ArrayConfig::packedBytes(w.ifmapReads, m_ifmapBits), m_bandwidth[0]),
+        ceilDiv(filterBytes, m_bandwidth[1]), ceilDiv(ArrayConfig::packedBytes(w.ofmapWrites, m_ofmapBits), m_bandwidth[2]) };
+}
+
 FoldDramWords foldDramWords(const Layer& layer, const ArrayConfig& config, std::int64_t fold)
 {
     const LayerGeometry g = layerGeometry(layer, config);
     OPTISCOPE_CHECK(fold >= 0 && fold < g.folds);
-    return foldWords(layer, config.dataflow(), g, residency(layer, config, g), fold);
+    return LayerDram(layer, config, g).words(fold);
 }
 
 Result<std::vector<std::int64_t>> foldStallsOf(const Layer& layer, const ArrayConfig& config, const LayerGeometry& g)
@@ -145,30 +192,13 @@ Result<std::vector<std::int64_t>> foldStallsOf(const Layer& layer, const ArrayCo
             formatText("layer '{}': {} folds exceed the {} the DRAM stall model walks; use CALC bandwidth", layer.name,
                 g.folds, kMaxStallFolds));
     }
-    const Residency res = residency(layer, config, g);
-    const int ifmapBits = ifmapBitsOf(layer, config);
-    const int filterBits = filterBitsOf(layer, config);
-    const int ofmapBits = config.params().ofmapBits;
-    const int metadataBits = metadataBitsOf(g);
-    const std::int64_t bwIfmap = config.dramBytesPerCycle(0);
-    const std::int64_t bwFilter = config.dramBytesPerCycle(1);
-    const std::int64_t bwOfmap = config.dramBytesPerCycle(2);
+    const LayerDram dram(layer, config, g);
     const std::int64_t p = g.cyclesPerFold;
-    struct Transfer {
-        std::int64_t ifmap, filter, ofmap; // cycles on each interface
-    };
-    auto transfer = [&](std::int64_t fold) {
-        const FoldDramWords w = foldWords(layer, config.dataflow(), g, res, fold);
-        const std::int64_t filterBytes = ArrayConfig::packedBytes(w.filterReads, filterBits)
-            + ArrayConfig::packedBytes(w.filterReads, metadataBits);
-        return Transfer { ceilDiv(ArrayConfig::packedBytes(w.ifmapReads, ifmapBits), bwIfmap),
-            ceilDiv(filterBytes, bwFilter), ceilDiv(ArrayConfig::packedBytes(w.ofmapWrites, ofmapBits), bwOfmap) };
-    };
     std::vector<std::int64_t> stalls(static_cast<std::size_t>(g.folds + 1), 0);
     // Sliding window of transfers: folds f-2, f-1 (for their writes) and f (for its reads).
-    Transfer twoBack {}, oneBack {};
+    FoldTransfer twoBack {}, oneBack {};
     for (std::int64_t f = 0; f < g.folds; ++f) {
-        const Transfer now = transfer(f);
+        const FoldTransfer now = dram.transfer(f);
         std::int64_t stall = 0;
         if (f == 0) {
             stall = std::max(now.ifmap, now.filter);

@@ -210,7 +210,8 @@ Result<ArrayConfig> parseScaleSimConfig(std::string_view text, std::string_view 
     }
     for (auto [key, field, fallback] :
         { std::tuple<std::string_view, bool*, int> { "ScaleSimCompatible", &p.scaleSimCompatible, 1 },
-            { "SparseWeights", &p.sparseWeights, 0 }, { "DualInt4Macs", &p.dualInt4Macs, 0 } }) {
+            { "SparseWeights", &p.sparseWeights, 0 }, { "UnstructuredSparseWeights", &p.unstructuredSparseWeights, 0 },
+            { "DualInt4Macs", &p.dualInt4Macs, 0 } }) {
         auto v = r.integer(ours, key, fallback);
         if (!v) {
             return std::unexpected(v.error());
@@ -259,9 +260,9 @@ std::string formatScaleSimConfig(const ArrayConfig& config)
     out += formatText(
         "[run_presets]\nInterfaceBandwidth = {}\n\n", p.bandwidthMode == BandwidthMode::User ? "USER" : "CALC");
     out += formatText("[optiscope]\nIfmapBits = {}\nFilterBits = {}\nOfmapBits = {}\nClockMhz = {}\n"
-                      "ScaleSimCompatible = {}\nSparseWeights = {}\nDualInt4Macs = {}\n",
+                      "ScaleSimCompatible = {}\nSparseWeights = {}\nUnstructuredSparseWeights = {}\nDualInt4Macs = {}\n",
         p.ifmapBits, p.filterBits, p.ofmapBits, p.clockMhz, p.scaleSimCompatible ? 1 : 0, p.sparseWeights ? 1 : 0,
-        p.dualInt4Macs ? 1 : 0);
+        p.unstructuredSparseWeights ? 1 : 0, p.dualInt4Macs ? 1 : 0);
     return out;
 }
 

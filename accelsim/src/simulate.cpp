@@ -11,11 +11,27 @@
 
 namespace optiscope::accelsim {
 
+std::int64_t macsPerformedOf(const Layer& layer, const LayerGeometry& g)
+{
+    if (g.unstructured) {
+        // Padding slots multiply by an explicit zero: only the stored nonzeros count.
+        std::int64_t nonzeros = 0;
+        for (const std::int64_t c : *layer.filterColumnNonzeros) {
+            nonzeros += c;
+        }
+        return layer.m * nonzeros;
+    }
+    return layer.m * layer.n * (g.dualMac ? g.kDense : g.kCompressed);
+}
+
 Result<LayerStats> analyzeLayer(const Layer& layer, const ArrayConfig& config)
 {
     if (layer.m <= 0 || layer.n <= 0 || layer.k <= 0) {
         return fail(ErrorCode::Shape,
             formatText("layer '{}': M, N, K: must be positive, got {}, {}, {}", layer.name, layer.m, layer.n, layer.k));
+    }
+    if (auto ok = checkLayerData(layer, formatText("layer '{}'", layer.name)); !ok) {
+        return std::unexpected(ok.error());
     }
     const DataflowModel& model = dataflowModel(config.dataflow());
     const bool compat = config.scaleSimCompatible();
@@ -30,7 +46,7 @@ Result<LayerStats> analyzeLayer(const Layer& layer, const ArrayConfig& config)
     g.stallCycles = std::accumulate(stalls->begin(), stalls->end(), std::int64_t { 0 });
     g.steppedCycles = g.computeCycles + g.stallCycles;
     s.macs = layer.macs();
-    s.macsPerformed = layer.m * layer.n * (g.dualMac ? g.kDense : g.kCompressed);
+    s.macsPerformed = macsPerformedOf(layer, g);
     // SCALE-Sim reports the index of the last demand row, one less than the rows it steps (upstream #125).
     s.totalCycles = g.steppedCycles - (compat ? 1 : 0);
     s.stallCycles = g.stallCycles;
@@ -66,8 +82,8 @@ Result<LayerStats> analyzeLayer(const Layer& layer, const ArrayConfig& config)
     s.ofmap.bits = config.params().ofmapBits;
     applyDramModel(layer, config, s);
     s.metadataBitsPerWeight = metadataBitsOf(g);
-    s.metadataSramBytes = ArrayConfig::packedBytes(s.filter.sramAccesses, s.metadataBitsPerWeight);
-    s.metadataDramBytes = ArrayConfig::packedBytes(s.filter.dramAccesses, s.metadataBitsPerWeight);
+    s.metadataSramBytes = metadataBytesOf(g, s.filter.sramAccesses);
+    s.metadataDramBytes = metadataBytesOf(g, s.filter.dramAccesses);
 
     // Energy follows bytes, so narrower words are cheaper to move; a MAC costs by its wider operand.
     const EnergyTable& e = config.params().energy;

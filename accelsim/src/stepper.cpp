@@ -3,7 +3,9 @@
 #include "optiscope/accelsim/stepper.h"
 
 #include "dataflow_model.h"
+#include "dram_schedule.h"
 #include "memory_model.h"
+#include "operand_flow.h"
 #include "optiscope/accelsim/check.h"
 #include "text_util.h"
 
@@ -11,6 +13,11 @@
 #include <limits>
 
 namespace optiscope::accelsim {
+
+struct StepperLayerData {
+    LayerDram dram;
+    std::shared_ptr<const SlotTable> slots; // null without operands
+};
 
 Stepper::Stepper(Workload workload, ArrayConfig config)
     : m_workload(std::move(workload))
@@ -23,12 +30,17 @@ Result<Stepper> Stepper::create(Workload workload, ArrayConfig config)
 {
     Stepper stepper(std::move(workload), std::move(config));
     stepper.m_layerStart.push_back(0);
+    auto data = std::make_shared<std::vector<StepperLayerData>>();
+    data->reserve(stepper.m_workload.layers.size());
     const bool user = stepper.m_config.params().bandwidthMode == BandwidthMode::User;
     for (const Layer& layer : stepper.m_workload.layers) {
         if (layer.m <= 0 || layer.n <= 0 || layer.k <= 0) {
             return fail(ErrorCode::Shape,
                 formatText(
                     "layer '{}': M, N, K: must be positive, got {}, {}, {}", layer.name, layer.m, layer.n, layer.k));
+        }
+        if (auto ok = checkLayerData(layer, formatText("layer '{}'", layer.name)); !ok) {
+            return std::unexpected(ok.error());
         }
         LayerGeometry g = layerGeometry(layer, stepper.m_config);
         std::vector<std::int64_t> stalls;
@@ -52,11 +64,21 @@ Result<Stepper> Stepper::create(Workload workload, ArrayConfig config)
         if (g.steppedCycles > std::numeric_limits<std::int64_t>::max() - stepper.m_layerStart.back()) {
             return fail(ErrorCode::TooLarge, formatText("layer '{}': stepped cycles overflow 64 bits", layer.name));
         }
+        std::shared_ptr<const SlotTable> slots;
+        if (layer.operands) {
+            auto table = buildSlotTable(layer, g);
+            if (!table) {
+                return std::unexpected(table.error());
+            }
+            slots = std::move(*table);
+        }
+        data->push_back(StepperLayerData { LayerDram(layer, stepper.m_config, g), std::move(slots) });
         stepper.m_geometry.push_back(g);
         stepper.m_stalls.push_back(std::move(stalls));
         stepper.m_foldStart.push_back(std::move(foldStart));
         stepper.m_layerStart.push_back(stepper.m_layerStart.back() + g.steppedCycles);
     }
+    stepper.m_data = std::move(data);
     stepper.locate();
     return stepper;
 }
@@ -143,6 +165,11 @@ CycleState Stepper::state() const
         s.filterSramReads = a.filterReads;
         s.ofmapSramWrites = a.ofmapWrites;
     }
+    const FoldDramWords dram = dramWordsAt(
+        (*m_data)[m_layer].dram, m_stalls[m_layer], m_foldStart[m_layer], m_fold, m_spanCycle);
+    s.ifmapDramReads = dram.ifmapReads;
+    s.filterDramReads = dram.filterReads;
+    s.ofmapDramWrites = dram.ofmapWrites;
     return s;
 }
 
@@ -182,12 +209,55 @@ void Stepper::peStates(std::vector<PeState>& out) const
     }
 }
 
+bool Stepper::hasOperands() const
+{
+    OPTISCOPE_CHECK(!atEnd());
+    return (*m_data)[m_layer].slots != nullptr;
+}
+
+PeOperands Stepper::operandsOf(std::int64_t row, std::int64_t col, PeState state) const
+{
+    const StepperLayerData& data = (*m_data)[m_layer];
+    if (!data.slots) {
+        return {};
+    }
+    const LayerGeometry& g = m_geometry[m_layer];
+    const std::int64_t rowFold = m_fold % g.rowFolds;
+    const std::int64_t colFold = m_fold / g.rowFolds;
+    const FoldPosition at { FoldShape { g.rowsUsed(rowFold), g.colsUsed(colFold), rowFold * g.rows },
+        colFold * g.cols, m_spanCycle - stallBefore(m_layer, m_fold) };
+    return operandsAt(m_workload.layers[m_layer], g, *data.slots, m_config.dataflow(), at, row, col, state);
+}
+
+PeOperands Stepper::peOperands(std::int64_t row, std::int64_t col) const
+{
+    return operandsOf(row, col, peState(row, col));
+}
+
+void Stepper::peOperands(std::vector<PeOperands>& out) const
+{
+    OPTISCOPE_CHECK(!atEnd());
+    const LayerGeometry& g = m_geometry[m_layer];
+    out.assign(static_cast<std::size_t>(g.rows * g.cols), PeOperands {});
+    if (!hasOperands()) {
+        return;
+    }
+    std::vector<PeState> states;
+    peStates(states);
+    for (std::int64_t r = 0; r < g.rows; ++r) {
+        for (std::int64_t c = 0; c < g.cols; ++c) {
+            const std::size_t i = static_cast<std::size_t>(r * g.cols + c);
+            out[i] = operandsOf(r, c, states[i]);
+        }
+    }
+}
+
 Result<std::vector<StepperLayerTotals>> Stepper::runToEnd(std::int64_t maxCycles)
 {
     const std::int64_t remaining = totalCycles() - m_cycle;
     if (remaining > maxCycles) {
         // Measured order of magnitude of this loop on one core; the message is an estimate, not a promise.
-        constexpr double kCyclesPerSecond = 4e7; // bench_accelsim, 32x32 WS
+        constexpr double kCyclesPerSecond = 2e7; // bench_accelsim, 32x32 WS, SRAM and DRAM traffic per cycle
         return fail(ErrorCode::TooLarge,
             formatText("stepper: {} cycles to step exceed the limit of {} (about {} s); use analytic mode", remaining,
                 maxCycles, static_cast<double>(remaining) / kCyclesPerSecond));
@@ -211,6 +281,9 @@ Result<std::vector<StepperLayerTotals>> Stepper::runToEnd(std::int64_t maxCycles
         note(s.ifmapSramReads, s.layerCycle, t.ifmapSramReads, t.ifmapStart, t.ifmapStop);
         note(s.filterSramReads, s.layerCycle, t.filterSramReads, t.filterStart, t.filterStop);
         note(s.ofmapSramWrites, s.layerCycle, t.ofmapSramWrites, t.ofmapStart, t.ofmapStop);
+        t.ifmapDramReads += s.ifmapDramReads;
+        t.filterDramReads += s.filterDramReads;
+        t.ofmapDramWrites += s.ofmapDramWrites;
         step();
     }
     for (StepperLayerTotals& t : totals) {

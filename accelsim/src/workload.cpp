@@ -76,6 +76,65 @@ Result<Layer> layerFromConv(std::string name, const ConvShape& c, std::string_vi
     return layer;
 }
 
+Result<void> checkLayerData(const Layer& layer, std::string_view where)
+{
+    if (const GemmOperands* data = layer.operands.get()) {
+        // Dimensions are <= 2^40 each but data that exists in memory is far smaller; compare without overflow.
+        const auto fits = [](std::size_t size, std::int64_t rows, std::int64_t cols) {
+            return rows <= std::numeric_limits<std::int64_t>::max() / cols
+                && static_cast<std::uint64_t>(rows * cols) == size;
+        };
+        if (!fits(data->a.size(), layer.m, layer.k)) {
+            return fail(ErrorCode::Input,
+                formatText("{}: operands a: need M*K = {}*{} values, got {}", where, layer.m, layer.k, data->a.size()));
+        }
+        if (!fits(data->b.size(), layer.k, layer.n)) {
+            return fail(ErrorCode::Input,
+                formatText("{}: operands b: need K*N = {}*{} values, got {}", where, layer.k, layer.n, data->b.size()));
+        }
+    }
+    if (const auto* counts = layer.filterColumnNonzeros.get()) {
+        if (static_cast<std::int64_t>(counts->size()) != layer.n) {
+            return fail(ErrorCode::Input,
+                formatText("{}: filterColumnNonzeros: need N = {} counts, got {}", where, layer.n, counts->size()));
+        }
+        for (std::size_t c = 0; c < counts->size(); ++c) {
+            if ((*counts)[c] < 0 || (*counts)[c] > layer.k) {
+                return fail(ErrorCode::Input,
+                    formatText("{}: filterColumnNonzeros[{}]: must be in [0, K = {}], got {}", where, c, layer.k,
+                        (*counts)[c]));
+            }
+        }
+    }
+    return {};
+}
+
+Result<void> attachOperands(Layer& layer, std::vector<float> a, std::vector<float> b)
+{
+    Layer probe;
+    probe.m = layer.m;
+    probe.n = layer.n;
+    probe.k = layer.k;
+    probe.operands = std::make_shared<const GemmOperands>(GemmOperands { std::move(a), std::move(b) });
+    if (auto ok = checkLayerData(probe, formatText("layer '{}'", layer.name)); !ok) {
+        return ok;
+    }
+    layer.operands = std::move(probe.operands);
+    return {};
+}
+
+std::vector<std::int64_t> columnNonzeros(const std::vector<float>& b, std::int64_t k, std::int64_t n)
+{
+    std::vector<std::int64_t> counts(static_cast<std::size_t>(n), 0);
+    for (std::int64_t row = 0; row < k; ++row) {
+        const float* values = b.data() + row * n;
+        for (std::int64_t col = 0; col < n; ++col) {
+            counts[static_cast<std::size_t>(col)] += values[col] != 0.0f ? 1 : 0;
+        }
+    }
+    return counts;
+}
+
 Result<Workload> workloadFromOpTrace(const optrace::OpTrace& trace, std::string name)
 {
     Workload workload;
@@ -102,6 +161,12 @@ Result<Workload> workloadFromOpTrace(const optrace::OpTrace& trace, std::string 
         layer->nmN = op.nmN;
         layer->nmM = op.nmM;
         layer->filterDensity = op.bDensity;
+        if (op.bColumnNonzeros) {
+            layer->filterColumnNonzeros = op.bColumnNonzeros;
+            if (auto ok = checkLayerData(*layer, where); !ok) {
+                return std::unexpected(ok.error());
+            }
+        }
         workload.layers.push_back(std::move(*layer));
     }
     return workload;

@@ -327,6 +327,9 @@ std::expected<ParsedCommandLine, CliFailure> parseCommandLine(const std::vector<
     if (command == "probe") {
         return parseProbe(args);
     }
+    if (command == "eval") {
+        return parseEval(args);
+    }
     if (command.starts_with("-")) {
         return usageError("unknown option '" + command + "' (see --help)");
     }
@@ -356,6 +359,8 @@ std::string helpText()
                 --text-file FILE --out results.csv [--calibration-text FILE] [--threads N]
   optiscope-cli probe USE_LITE_DIR --data FILE.json|DIR [--data ...] [--recipe R.json]
                 [--l2 X] [--train-fraction F] [--seed N] [--json]
+  optiscope-cli eval MODEL_DIR [--task perplexity|accuracy] [--data NAME|PATH] [--limit N]
+                [--recipe R.json [--calibration-text FILE]] [--json]
   optiscope-cli --help | --version
 
 Commands:
@@ -372,12 +377,14 @@ Commands:
   simulate
          Simulate a workload on a systolic array: a SCALE-Sim topology CSV (--gemm: a GEMM
          CSV "Layer, M, N, K,"), or every matrix product of one forward pass of a model
-         (compressed by --recipe: bit widths and N:M sparsity follow the weights). The array
-         comes from a SCALE-Sim .cfg or an Optiscope .json config. Writes COMPUTE_REPORT.csv,
+         (compressed by --recipe: bit widths, N:M sparsity and each weight column's nonzeros
+         follow the weights). The array comes from a SCALE-Sim .cfg or an Optiscope .json
+         config. Writes COMPUTE_REPORT.csv,
          BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv and summary.json into DIR, prints a
          per-layer table (--json: the summary instead). --trace adds CYCLE_TRACE.csv, one line
-         per cycle (cycle, layer, fold, stall, SRAM words read/written); refused over 4194304
-         cycles.
+         per cycle (cycle, layer, fold, stall, SRAM and DRAM words read/written per operand),
+         and DRAM_BANDWIDTH_TRACE.csv (per layer, DRAM words per operand in at most 1000 bins);
+         refused over 4194304 cycles.
   sensitivity
          Quantize one transformer layer at a time (all its weight matrices, the rest fp32)
          with the --quant spec, e.g. '{"bits": 4, "granularity": "per_channel"}' (the fields
@@ -422,6 +429,16 @@ Commands:
          and quantize steps and prints its held-out accuracy beside the base one. Recipe targets
          name USE Lite's matrices: embeddings.weight, layer.{0,1}.attention.{qkv,output}.weight,
          layer.0.residual.weight, layer.{0,1}.ffn.{fc1,fc2}.weight, tanh.weight.
+  eval   Held-out quality of a model: perplexity for a language model, top-1 accuracy for an
+         image classifier (--task must fit the model). --data: moby-dick (the default for
+         perplexity: the last 10 % of the book samples/tiny-gpt2 was trained on, after its first
+         paragraph break; scripts/fetch_moby_dick.sh), fashion-mnist (the default for accuracy:
+         the 10,000 test images of Debian's dataset-fashion-mnist), a UTF-8 text file (scored
+         whole) or a folder with t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz].
+         Perplexity: windows of context+1 tokens every context tokens, every token but the
+         first predicted once. --limit N: the first N windows / images. --recipe: the
+         compressed model, with the base model's number, KL(base || compressed) and top-1
+         agreement beside it. The GUI's Evaluate action computes the same numbers.
 
 Exit status: 0 on success, 1 on bad input (one line on stderr naming the file and the
 field; no output file is written), 2 on a malformed command line.

@@ -168,7 +168,17 @@ struct ProbeOptions {
     bool json = false;
 };
 
-enum class Command { Help, Version, Info, Run, Simulate, Sensitivity, Export, Compress, Sweep, Report, Probe };
+struct EvalCommandOptions {
+    std::string modelDir;
+    std::optional<std::string> task; // perplexity | accuracy; checked against the model
+    std::optional<std::string> data; // a data set name or path; the task's default when absent
+    std::optional<std::string> recipe;
+    std::optional<std::string> calibrationText;
+    std::int64_t limit = 0;
+    bool json = false;
+};
+
+enum class Command { Help, Version, Info, Run, Simulate, Sensitivity, Export, Compress, Sweep, Report, Probe, Eval };
 
 struct ParsedCommandLine {
     Command command = Command::Help;
@@ -181,6 +191,7 @@ struct ParsedCommandLine {
     SweepOptions sweep;
     ReportOptions report;
     ProbeOptions probe;
+    EvalCommandOptions eval;
 };
 
 // A parse result with only the command set (help, version): no per-command options to list.
@@ -205,6 +216,8 @@ std::expected<ParsedCommandLine, CliFailure> parseSweep(const std::vector<std::s
 std::expected<ParsedCommandLine, CliFailure> parseReport(const std::vector<std::string>& args);
 // In cli_probe.cpp; args[0] is "probe".
 std::expected<ParsedCommandLine, CliFailure> parseProbe(const std::vector<std::string>& args);
+// In cli_eval.cpp; args[0] is "eval".
+std::expected<ParsedCommandLine, CliFailure> parseEval(const std::vector<std::string>& args);
 
 // Checks the folder exists, then loads it; errors name the folder or the file inside it.
 std::expected<std::shared_ptr<const core::Model>, CliFailure> loadModelFolder(const std::string& folder);
@@ -223,6 +236,7 @@ CliResult runCompress(const CompressOptions& options);
 CliResult runSweep(const SweepOptions& options);
 CliResult runReport(const ReportOptions& options);
 CliResult runProbe(const ProbeOptions& options);
+CliResult runEval(const EvalCommandOptions& options);
 
 // The tokens of a text file, read with the model's tokenizer; errors name the file (cli_sweep.cpp).
 std::expected<std::vector<std::int32_t>, CliFailure> readTextTokens(const core::Model& model, const std::string& file);

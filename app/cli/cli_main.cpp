@@ -79,6 +79,9 @@ int main(int argc, char** argv)
         case Command::Probe:
             result = runProbe(parsed->probe);
             break;
+        case Command::Eval:
+            result = runEval(parsed->eval);
+            break;
         }
         if (!result) {
             return fail(result.error());

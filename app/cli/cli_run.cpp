@@ -160,6 +160,14 @@ namespace {
             out << "output:   last hidden state [" << result.logitRows << " x " << result.logitCols << "]\n";
             break;
         }
+        if (!result.int8OutlierColumns.empty()) {
+            // llm_int8 steps: input features this run kept in fp, per layer (RECIPE_SCHEMA.md).
+            out << "LLM.int8 outlier columns:";
+            for (const auto& [weight, columns] : result.int8OutlierColumns) {
+                out << ' ' << weight << '=' << columns;
+            }
+            out << '\n';
+        }
         char elapsed[64];
         std::snprintf(elapsed, sizeof elapsed, "elapsed:  %.2f ms\n", result.elapsedMs);
         out << elapsed;

@@ -96,7 +96,7 @@ namespace {
         return {};
     }
 
-    // Lines of CYCLE_TRACE.csv we write at most (about 30 bytes each: 120 MiB).
+    // Lines of CYCLE_TRACE.csv we write at most (about 40 bytes each: 160 MiB).
     constexpr std::int64_t kMaxTraceCycles = std::int64_t { 1 } << 22;
 
     // The stepper for --trace, made (and its length checked) before anything is written.
@@ -125,6 +125,11 @@ namespace {
         }
         if (trace) {
             if (auto ok = accelsim::writeCycleTrace(*trace, dir / "CYCLE_TRACE.csv", kMaxTraceCycles); !ok) {
+                return simError(ok.error());
+            }
+            // DRAM words per operand over time, at most 1000 bins per layer (accelsim/trace.h).
+            if (auto ok = accelsim::writeDramBandwidthTrace(*trace, dir / "DRAM_BANDWIDTH_TRACE.csv", 1000, kMaxTraceCycles);
+                !ok) {
                 return simError(ok.error());
             }
         }

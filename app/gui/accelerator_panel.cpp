@@ -5,6 +5,7 @@
 #include "accelerator_config_form.h"
 #include "layer_stats_model.h"
 #include "pe_grid_view.h"
+#include "pe_operand_text.h"
 #include "traffic_chart.h"
 #include "traffic_series.h"
 #include "view_export.h"
@@ -272,6 +273,11 @@ void AcceleratorPanel::resimulate()
         return;
     }
     auto workload = accelsim::workloadFromOpTrace(*m_trace, m_workloadName.toStdString());
+    if (workload && config->rows() * config->cols() <= kMaxOperandPes) {
+        // The op trace has shapes, not values: small (teaching) arrays step demo operands so the PE grid can
+        // show values moving through the array. Timing does not depend on them.
+        accelsim::attachDemoOperands(*workload);
+    }
     auto result = workload ? accelsim::simulate(*workload, *config) : std::unexpected(workload.error());
     auto stepper = result ? accelsim::Stepper::create(*workload, *config) : std::unexpected(result.error());
     if (!stepper) {
@@ -367,6 +373,7 @@ void AcceleratorPanel::showCycle()
     static_assert(sizeof(accelsim::PeState) == 1);
     m_grid->setStates(rows, cols,
         std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(m_states.data()), m_states.size()));
+    m_grid->setCellTexts(peOperandTexts(*m_stepper));
     const auto& layer = m_stepper->workload().layers[s.layer];
     const auto& g = m_stepper->geometry(s.layer);
     m_grid->setTitle(tr("Cycle %1 of %2 \u00b7 %3").arg(grouped(s.cycle), grouped(m_stepper->totalCycles()),
@@ -377,7 +384,8 @@ void AcceleratorPanel::showCycle()
                                          : tr("fold cycle %1 of %2").arg(s.foldCycle).arg(g.cyclesPerFold);
     m_cycleInfo->setText(tr("Matrix product %1 of %15 (M\u00d7K\u00d7N %2\u00d7%3\u00d7%4) \u00b7 fold %5 of %6 (row fold %7, column fold %8, "
                             "%9\u00d7%10 PEs used) \u00b7 %11 \u00b7 SRAM this cycle: %12 ifmap + %13 filter words "
-                            "read, %14 ofmap words written")
+                            "read, %14 ofmap words written \u00b7 DRAM this cycle: %16 ifmap + %17 filter words read, "
+                            "%18 ofmap words written%19")
                              .arg(s.layer + 1)
                              .arg(layer.m)
                              .arg(layer.k)
@@ -392,7 +400,13 @@ void AcceleratorPanel::showCycle()
                              .arg(s.ifmapSramReads)
                              .arg(s.filterSramReads)
                              .arg(s.ofmapSramWrites)
-                             .arg(m_stepper->workload().layers.size()));
+                             .arg(m_stepper->workload().layers.size())
+                             .arg(s.ifmapDramReads)
+                             .arg(s.filterDramReads)
+                             .arg(s.ofmapDramWrites)
+                             .arg(m_grid->showsCellTexts() ? tr(" \u00b7 PE values: demo operands in [\u22121, 1) "
+                                                                "(the op trace has shapes, not data)")
+                                                           : QString()));
     {
         const QSignalBlocker blockSpin(m_cycleSpin);
         const QSignalBlocker blockSlider(m_slider);
@@ -411,6 +425,8 @@ void AcceleratorPanel::showCycle()
     m_traffic->setMarker(static_cast<double>(s.layerCycle));
     emit cycleShown(s.cycle);
 }
+
+QString AcceleratorPanel::cycleInfoText() const { return m_cycleInfo->text(); }
 
 void AcceleratorPanel::showTraffic()
 {

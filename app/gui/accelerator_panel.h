@@ -66,6 +66,7 @@ public:
     LayerStatsModel* layerModel() const { return m_model; }
     bool isPlaying() const;
     const accelsim::Stepper& stepperForTests() const { return *m_stepper; } // requires hasResult()
+    QString cycleInfoText() const; // the line under the grid: fold, phase, SRAM/DRAM words this cycle
     // The first cycle in [from, from + limit) at which some PE is in state; nullopt when none
     // (stepped on a copy: what is on screen does not move).
     std::optional<qint64> findCycle(qint64 from, accelsim::PeState state, qint64 limit = 100'000) const;

@@ -2,6 +2,7 @@
 // SPDX-FileCopyrightText: Optiscope developers
 #include "gl_support.h"
 #include "main_window.h"
+#include "sample_catalog.h"
 #include "theme.h"
 
 #include <QApplication>
@@ -36,10 +37,16 @@ int main(int argc, char** argv)
         if (const QString error = window.openSession(parser.positionalArguments().first()); !error.isEmpty()) {
             QMessageBox::warning(&window, QStringLiteral("Optiscope"), error);
         }
-    } else if (!parser.positionalArguments().isEmpty()) {
-        window.setStartupText(QStringLiteral("Call me Ishmael. Some years ago, never mind how long precisely, I thought I "
-                                             "would sail about a little and see the watery part of the world."));
-        window.openModelFolder(parser.positionalArguments().first());
+    } else {
+        // No argument: the GPT-2 sample (File \u25b8 Open Sample lists the others), found from the
+        // build tree or the source tree; nothing when it cannot be found.
+        const QString folder = parser.positionalArguments().isEmpty() ? optiscope::gui::defaultSampleFolder()
+                                                                      : parser.positionalArguments().first();
+        if (!folder.isEmpty()) {
+            window.setStartupText(QStringLiteral("Call me Ishmael. Some years ago, never mind how long precisely, I "
+                                                 "thought I would sail about a little and see the watery part of the world."));
+            window.openModelFolder(folder);
+        }
     }
     return app.exec();
 }

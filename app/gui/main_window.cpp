@@ -60,7 +60,7 @@ namespace optiscope::gui {
 namespace {
     constexpr int kAutosaveMs = 3 * 60 * 1000; // recovery file every three minutes
     constexpr int kStateVersion = 6; // 2: Compression dock tabbed with the 3D view; 3: Accelerator dock; 4: Weights dock;
-                                     // 5: Sensitivity, Lessons and Sweep docks; 6: Attention summaries dock
+                                     // 5: Sensitivity, Lessons and Sweep docks; 6: Attention summaries, Evaluation, USE Lite
 
     QString droppedFolder(const QMimeData* mime)
     {
@@ -317,7 +317,9 @@ void MainWindow::createCompressionDock()
             m_runner->setRunModel(model);
             // Re-run what is shown, or what is being run: a run started before this model was
             // ready (a session restoring, a first run) would otherwise show the previous model.
-            if (m_lastRun || m_runner->isBusy()) {
+            // Not while a model loads: the run would supersede the load (a compressed model of
+            // the previous model finishing after File \u25b8 Open Sample).
+            if (!m_runner->isLoading() && (m_lastRun || m_runner->isBusy())) {
                 runCurrentInput();
             }
         });

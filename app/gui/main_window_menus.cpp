@@ -6,6 +6,7 @@
 #include "attention_bars_view.h"
 #include "attention_heatmap_view.h"
 #include "compression_panel.h"
+#include "evaluation_panel.h"
 #include "head_grid_view.h"
 #include "input_panel.h"
 #include "lesson_panel.h"
@@ -14,6 +15,7 @@
 #include "recent_folders.h"
 #include "report_export.h"
 #include "runner.h"
+#include "sample_picker.h"
 #include "sensitivity_panel.h"
 #include "session.h"
 #include "sweep_panel.h"
@@ -58,6 +60,7 @@ void MainWindow::createMenus()
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
     rebuildRecentMenu();
+    addSampleMenu(this, file); // File \u25b8 Open Sample: bundled and fetched models
     file->addSeparator();
     QAction* openSessionAction = file->addAction(tr("Open &Session\u2026"), this, &MainWindow::chooseAndOpenSession);
     openSessionAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
@@ -99,6 +102,8 @@ void MainWindow::createMenus()
     run->setShortcuts({ QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter) });
     QAction* cancel = model->addAction(tr("&Cancel"), m_runner, &Runner::cancel);
     cancel->setShortcut(Qt::Key_Escape);
+    model->addSeparator();
+    addEvaluationDock(this, model); // Model \u25b8 Evaluate and the Evaluation dock
 
     QMenu* simulator = menuBar()->addMenu(tr("&Simulator"));
     simulator->addAction(tr("&Play / Pause"), QKeySequence(Qt::Key_F5), m_accelerator, &AcceleratorPanel::togglePlaying);

@@ -126,9 +126,23 @@ QString stepSummary(const QJsonObject& step)
             QString granularity = step.value(QStringLiteral("granularity")).toString(QStringLiteral("per_tensor"));
             granularity.replace(QLatin1Char('_'), QLatin1Char(' '));
             what = tr("Quantize %1 %2").arg(format, granularity);
+        } else if (format == QLatin1String("gobo")) {
+            what = tr("GOBO %1-bit centroids, outliers beyond %2\u03c3")
+                       .arg(step.value(QStringLiteral("bits")).toInt())
+                       .arg(step.value(QStringLiteral("sigma")).toDouble(3.0));
         } else {
             what = tr("Cast to %1").arg(format.toUpper());
         }
+    } else if (type == QLatin1String("quantize_activations")) {
+        const bool isStatic = step.value(QStringLiteral("scaling")).toString() == QLatin1String("static");
+        QString granularity = step.value(QStringLiteral("granularity"))
+                                  .toString(isStatic ? QStringLiteral("per_tensor") : QStringLiteral("per_token"));
+        granularity.replace(QLatin1Char('_'), QLatin1Char(' '));
+        what = tr("Quantize inputs int%1 %2 %3")
+                   .arg(step.value(QStringLiteral("bits")).toInt())
+                   .arg(isStatic ? tr("static") : tr("dynamic"), granularity);
+    } else if (type == QLatin1String("llm_int8")) {
+        what = tr("LLM.int8, outliers above %1").arg(step.value(QStringLiteral("threshold")).toDouble(6.0));
     } else {
         what = type;
     }

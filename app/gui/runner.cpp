@@ -148,6 +148,7 @@ std::uint64_t Runner::startJob(const QString& what)
     m_cancel = std::make_shared<core::CancelToken>();
     ++m_generation;
     m_busy = true;
+    m_loading = false; // loadModel sets it after this
     emit busyChanged(true, what);
     emit progressChanged(-1);
     return m_generation;
@@ -171,6 +172,7 @@ void Runner::cancel()
 void Runner::loadModel(const QString& folder)
 {
     const std::uint64_t generation = startJob(tr("Loading %1\u2026").arg(folder));
+    m_loading = true;
     auto cancel = m_cancel;
     m_pool.start([this, generation, cancel, folder] {
         try {

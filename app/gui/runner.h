@@ -32,6 +32,7 @@ public:
     void cancel();
 
     bool isBusy() const { return m_busy; }
+    bool isLoading() const { return m_busy && m_loading; } // the current job loads a model
     const std::shared_ptr<const ModelSnapshot>& model() const { return m_model; }
 
 signals:
@@ -58,6 +59,7 @@ private:
     std::shared_ptr<const ModelSnapshot> m_model;
     std::shared_ptr<const core::Model> m_runModel;
     bool m_busy = false;
+    bool m_loading = false;
 };
 
 } // namespace optiscope::gui

@@ -62,7 +62,8 @@ StepEditor::StepEditor(QWidget* parent)
     buildStructuredPruningPages();
     buildLowBitPages();
     buildTokenPage();
-    Q_ASSERT(m_entries.size() == PruneTokens + 1);
+    buildOutlierPages();
+    Q_ASSERT(m_entries.size() == QuantizeGobo + 1);
     layout->addRow(m_pages);
     connect(m_technique, &QComboBox::currentIndexChanged, this, &StepEditor::showTechnique);
     showTechnique(0);

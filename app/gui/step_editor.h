@@ -40,6 +40,9 @@ public:
         QuantizeLowBit, // ternary / binary
         QuantizeBlockFloat,
         PruneTokens,
+        QuantizeActivations, // dynamic per token / per tensor, or static (calibrated)
+        LlmInt8,
+        QuantizeGobo,
     };
 
     explicit StepEditor(QWidget* parent = nullptr);
@@ -66,6 +69,7 @@ private:
     void buildStructuredPruningPages(); // PruneBankBalanced … PruneLayers
     void buildLowBitPages(); // QuantizeLowBit, QuantizeBlockFloat
     void buildTokenPage(); // PruneTokens
+    void buildOutlierPages(); // QuantizeActivations, LlmInt8, QuantizeGobo
     QComboBox* saliencyCombo(QWidget* parent) const;
     QWidget* granularityRows(QWidget* page, QFormLayout* form, QComboBox** granularity, QSpinBox** groupSize);
     void showTechnique(int index);

@@ -84,6 +84,10 @@ QWidget* StepEditor::granularityRows(QWidget* page, QFormLayout* form, QComboBox
     (*granularity)->addItem(tr("per tensor"), QStringLiteral("per_tensor"));
     (*granularity)->addItem(tr("per channel"), QStringLiteral("per_channel"));
     (*granularity)->addItem(tr("group"), QStringLiteral("group"));
+    (*granularity)->addItem(tr("per head"), QStringLiteral("per_head"));
+    (*granularity)->setItemData(3,
+        tr("One scale per attention head's Q/K/V slice (and output-projection input); attention projections only."),
+        Qt::ToolTipRole);
     (*granularity)->setCurrentIndex(1);
     *groupSize = spin(page, 1, 4096, 32, tr("Consecutive input weights sharing one scale; must divide the input dimension."));
     (*groupSize)->setEnabled(false);
@@ -362,6 +366,78 @@ void StepEditor::buildTokenPage()
                     step.insert(QStringLiteral("start_layer"), start->value());
                 } },
         tokens);
+}
+
+void StepEditor::buildOutlierPages()
+{
+    QFormLayout* form = nullptr;
+    QWidget* activations = formPage(m_pages, &form);
+    QSpinBox* activationBits = spin(activations, 2, 16, 8, tr("Bits per input value."));
+    activationBits->setObjectName(QStringLiteral("activationBits"));
+    auto* scaling = new QComboBox(activations);
+    scaling->setObjectName(QStringLiteral("activationScaling"));
+    scaling->addItem(tr("dynamic, per token"), QStringLiteral("per_token"));
+    scaling->addItem(tr("dynamic, per tensor"), QStringLiteral("per_tensor"));
+    scaling->addItem(tr("static, calibrated (MSE clipping)"), QStringLiteral("static"));
+    scaling->setToolTip(tr("Dynamic: scales from each input at run time; static: one range per layer from the "
+                           "calibration text."));
+    auto* activationSymmetric = new QCheckBox(tr("Symmetric"), activations);
+    activationSymmetric->setChecked(true);
+    form->addRow(tr("Bits"), activationBits);
+    form->addRow(tr("Scaling"), scaling);
+    form->addRow(QString(), activationSymmetric);
+    addPage({ techniqueInfo(report::Technique::QuantizeActivations).name,
+                techniqueInfo(report::Technique::QuantizeActivations).description, false, true,
+                [=](QJsonObject& step) {
+                    step.insert(QStringLiteral("type"), QStringLiteral("quantize_activations"));
+                    step.insert(QStringLiteral("bits"), activationBits->value());
+                    step.insert(QStringLiteral("symmetric"), activationSymmetric->isChecked());
+                    const QString how = scaling->currentData().toString();
+                    if (how == QLatin1String("static")) {
+                        step.insert(QStringLiteral("scaling"), QStringLiteral("static"));
+                        step.insert(QStringLiteral("clip"), QStringLiteral("mse"));
+                    } else {
+                        step.insert(QStringLiteral("granularity"), how);
+                    }
+                } },
+        activations);
+
+    QWidget* int8 = formPage(m_pages, &form);
+    auto* threshold = new QDoubleSpinBox(int8);
+    threshold->setObjectName(QStringLiteral("llmInt8Threshold"));
+    threshold->setRange(0.1, 1000.0);
+    threshold->setSingleStep(0.5);
+    threshold->setValue(6.0);
+    threshold->setToolTip(tr("Input features with |x| above this in any token stay in fp16 (the paper's 6.0)."));
+    form->addRow(tr("Outlier threshold"), threshold);
+    addPage({ techniqueInfo(report::Technique::LlmInt8).name, techniqueInfo(report::Technique::LlmInt8).description,
+                false, true,
+                [threshold](QJsonObject& step) {
+                    step.insert(QStringLiteral("type"), QStringLiteral("llm_int8"));
+                    step.insert(QStringLiteral("threshold"), threshold->value());
+                } },
+        int8);
+
+    QWidget* gobo = formPage(m_pages, &form);
+    QSpinBox* indexBits = spin(gobo, 2, 8, 3, tr("Index bits: 2^b centroids (GOBO uses 3 or 4)."));
+    indexBits->setObjectName(QStringLiteral("goboBits"));
+    auto* sigma = new QDoubleSpinBox(gobo);
+    sigma->setObjectName(QStringLiteral("goboSigma"));
+    sigma->setRange(0.5, 100.0);
+    sigma->setSingleStep(0.5);
+    sigma->setValue(3.0);
+    sigma->setToolTip(tr("Weights farther than k\u00b7\u03c3 from the tensor's mean are outliers kept in fp32."));
+    form->addRow(tr("Bits"), indexBits);
+    form->addRow(tr("k (\u03c3)"), sigma);
+    addPage({ techniqueInfo(report::Technique::QuantizeGobo).name, techniqueInfo(report::Technique::QuantizeGobo).description,
+                false, true,
+                [indexBits, sigma](QJsonObject& step) {
+                    step.insert(QStringLiteral("type"), QStringLiteral("quantize"));
+                    step.insert(QStringLiteral("format"), QStringLiteral("gobo"));
+                    step.insert(QStringLiteral("bits"), indexBits->value());
+                    step.insert(QStringLiteral("sigma"), sigma->value());
+                } },
+        gobo);
 }
 
 } // namespace optiscope::gui

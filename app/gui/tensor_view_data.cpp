@@ -48,6 +48,9 @@ std::vector<double> quantizationLevels(const core::Model& model, const std::stri
     constexpr int kMaxLevelBits = 10;
     const auto* compressed = dynamic_cast<const core::CompressedModel*>(&model);
     const core::CompressedTensor* tensor = compressed ? compressed->compressed(name) : nullptr;
+    if (tensor && tensor->quant && tensor->quant->spec.format == core::NumberFormat::Gobo) {
+        return { tensor->quant->codebook.begin(), tensor->quant->codebook.end() }; // GOBO: the centroids
+    }
     if (!tensor || !tensor->quant || tensor->quant->scales.empty()) {
         return {};
     }
@@ -83,6 +86,8 @@ namespace {
             return "per channel, levels of channel 0";
         case core::QuantGranularity::Group:
             return "per group, levels of group 0";
+        case core::QuantGranularity::PerHead:
+            return "per head, levels of head 0";
         }
         return "";
     }

@@ -2,10 +2,7 @@
 // SPDX-FileCopyrightText: Optiscope developers
 #include "traffic_series.h"
 
-#include "optiscope/accelsim/simulate.h"
-
 #include <algorithm>
-#include <map>
 
 namespace optiscope::gui {
 
@@ -25,19 +22,6 @@ LayerTraffic layerTraffic(const accelsim::Stepper& stepper, std::size_t layer, i
     out.sampled = out.cycles > kMaxSteppedCycles;
     const std::int64_t samples = std::min(out.cycles, kMaxSteppedCycles);
     const std::int64_t bins = std::max<std::int64_t>(1, std::min<std::int64_t>(maxPoints, samples));
-    const accelsim::Layer& gemm = stepper.workload().layers[layer];
-    const accelsim::LayerGeometry& geometry = stepper.geometry(layer);
-    std::map<std::int64_t, double> dramPerCycle; // fold → words per compute cycle
-    auto dramRate = [&](std::int64_t fold) {
-        auto it = dramPerCycle.find(fold);
-        if (it == dramPerCycle.end()) {
-            const accelsim::FoldDramWords words = accelsim::foldDramWords(gemm, stepper.config(), fold);
-            const double total = static_cast<double>(words.ifmapReads + words.filterReads + words.ofmapWrites);
-            it = dramPerCycle.emplace(fold, total / std::max<std::int64_t>(1, geometry.cyclesPerFold)).first;
-        }
-        return it->second;
-    };
-
     std::vector<double> sums[4];
     for (auto& s : sums) {
         s.assign(static_cast<std::size_t>(bins), 0.0);
@@ -55,7 +39,7 @@ LayerTraffic layerTraffic(const accelsim::Stepper& stepper, std::size_t layer, i
         sums[0][bin] += static_cast<double>(s.ifmapSramReads);
         sums[1][bin] += static_cast<double>(s.filterSramReads);
         sums[2][bin] += static_cast<double>(s.ofmapSramWrites);
-        const double dram = s.stalled ? 0.0 : dramRate(s.fold);
+        const auto dram = static_cast<double>(s.ifmapDramReads + s.filterDramReads + s.ofmapDramWrites);
         sums[3][bin] += dram;
         out.dramWords += dram;
         ++counts[bin];
@@ -67,7 +51,7 @@ LayerTraffic layerTraffic(const accelsim::Stepper& stepper, std::size_t layer, i
         }
     }
     const QString names[4] = { QObject::tr("ifmap SRAM reads"), QObject::tr("filter SRAM reads"),
-        QObject::tr("ofmap SRAM writes"), QObject::tr("DRAM (fold average)") };
+        QObject::tr("ofmap SRAM writes"), QObject::tr("DRAM reads + writes") };
     const QColor colors[4] = { QColor(76, 120, 168), QColor(84, 162, 75), QColor(245, 133, 24), QColor(228, 87, 86) };
     for (int k = 0; k < 4; ++k) {
         widgets::TrafficChart::Series series { names[k], colors[k], {} };

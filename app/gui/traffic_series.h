@@ -2,8 +2,7 @@
 // SPDX-FileCopyrightText: Optiscope developers
 #pragma once
 // One layer's memory traffic over its cycles, for the accelerator panel's chart: SRAM reads and
-// writes per cycle from the stepper (the same model as the PE grid and the reports), and DRAM
-// words of each fold (the residency model's foldDramWords) spread over that fold's compute cycles.
+// writes and DRAM words per cycle from the stepper (the same model as the PE grid and the reports).
 // Averaged into at most maxPoints bins; a layer longer than kMaxSteppedCycles is sampled at
 // evenly spaced cycles instead of stepped through (the title says so).
 #include "traffic_chart.h"

@@ -91,6 +91,18 @@ namespace {
             return { tr("Prune: tokens"),
                 tr("Drops the tokens that receive the least attention from later layers, so every matrix product "
                    "shrinks (survey \u00a7V, token pruning).") };
+        case Technique::QuantizeActivations:
+            return { tr("Quantize: activations"),
+                tr("Rounds the inputs of the chosen linear layers to b-bit integers at run time, with a scale per token "
+                   "or per tensor, dynamic or calibrated (survey \u00a7VI, activation quantization).") };
+        case Technique::LlmInt8:
+            return { tr("Quantize: LLM.int8 outliers"),
+                tr("Int8 weights and per-token int8 inputs, except input features beyond a threshold, which stay in "
+                   "fp16 (survey \u00a7VI, outlier-aware quantization, LLM.int8).") };
+        case Technique::QuantizeGobo:
+            return { tr("Quantize: GOBO outliers + centroids"),
+                tr("Weights beyond k\u00b7\u03c3 of the tensor's Gaussian fit stay fp32, the rest snap to 2^b k-means "
+                   "centroids (survey \u00a7VI, outlier-aware quantization, GOBO).") };
         case Technique::Unknown:
             break;
         }
@@ -127,9 +139,16 @@ Technique techniqueOfStep(const QJsonObject& step)
     if (type == QLatin1String("prune_tokens")) {
         return Technique::PruneTokens;
     }
+    if (type == QLatin1String("quantize_activations")) {
+        return Technique::QuantizeActivations;
+    }
+    if (type == QLatin1String("llm_int8")) {
+        return Technique::LlmInt8;
+    }
     if (type == QLatin1String("quantize")) {
         const QString format = step.value(QStringLiteral("format")).toString(QStringLiteral("int"));
         return format == QLatin1String("int") ? Technique::QuantizeInt
+            : format == QLatin1String("gobo")  ? Technique::QuantizeGobo
             : format == QLatin1String("ternary") || format == QLatin1String("binary") ? Technique::QuantizeTernaryBinary
             : format == QLatin1String("bfp") ? Technique::QuantizeBfp
                                               : Technique::QuantizeFormat;
@@ -160,11 +179,21 @@ QString stepParameters(const QJsonObject& step)
                 ? QStringLiteral("int%1 %2").arg(step.value(QStringLiteral("bits")).toInt()).arg(
                       step.value(QStringLiteral("symmetric")).toBool(true) ? QStringLiteral("symmetric")
                                                                            : QStringLiteral("asymmetric"))
+                : format == QLatin1String("gobo")
+                ? QStringLiteral("GOBO %1-bit, %2\u03c3").arg(step.value(QStringLiteral("bits")).toInt()).arg(
+                      step.value(QStringLiteral("sigma")).toDouble(3.0))
                 : format);
         const QString granularity = step.value(QStringLiteral("granularity")).toString(QStringLiteral("per_tensor"));
         parts << (granularity == QLatin1String("group")
                 ? QStringLiteral("group of %1").arg(step.value(QStringLiteral("group_size")).toInt())
                 : QString(granularity).replace(QLatin1Char('_'), QLatin1Char(' ')));
+    } else if (type == QLatin1String("quantize_activations")) {
+        parts << QStringLiteral("int%1 inputs").arg(step.value(QStringLiteral("bits")).toInt())
+              << step.value(QStringLiteral("scaling")).toString(QStringLiteral("dynamic"))
+              << QString(step.value(QStringLiteral("granularity")).toString(QStringLiteral("per_token")))
+                     .replace(QLatin1Char('_'), QLatin1Char(' '));
+    } else if (type == QLatin1String("llm_int8")) {
+        parts << QStringLiteral("outliers above %1").arg(step.value(QStringLiteral("threshold")).toDouble(6.0));
     } else if (type == QLatin1String("prune_heads")) {
         QStringList heads;
         for (const QJsonValue& pair : step.value(QStringLiteral("heads")).toArray()) {

@@ -22,6 +22,9 @@ enum class Technique {
     QuantizeTernaryBinary,
     QuantizeBfp,
     PruneTokens,
+    QuantizeActivations,
+    LlmInt8,
+    QuantizeGobo,
     Unknown,
 };
 

@@ -35,7 +35,10 @@ namespace {
     }
 
     // Divisibility checks, so nothing is applied if any tensor does not fit the pattern.
-    Result<void> checkShapes(const RecipeStep& step, const std::vector<Target>& targets, const std::string& where)
+    std::optional<std::pair<int, bool>> headLayout(const ModelConfig& c, const std::string& name);
+
+    Result<void> checkShapes(
+        const RecipeStep& step, const std::vector<Target>& targets, const ModelConfig& config, const std::string& where)
     {
         for (const auto& t : targets) {
             const auto in = t.matrix.inFeatures, out = t.matrix.outFeatures;
@@ -54,6 +57,12 @@ namespace {
                     return fail(
                         ErrorCode::Config, dimensionError(where, "block[1]", step.blockIn, "input", in, t.name));
                 }
+            }
+            if (step.type == StepType::Quantize && step.quant.granularity == QuantGranularity::PerHead
+                && step.quant.format != NumberFormat::Bfp && !headLayout(config, t.name)) {
+                return fail(ErrorCode::Config,
+                    where + "granularity: 'per_head' needs an attention projection (Q, K, V or the output "
+                            "projection), not '" + t.name + "'");
             }
             if (step.type == StepType::Quantize && step.quant.inputBlockSize() > 0
                 && in % step.quant.inputBlockSize() != 0) {
@@ -118,13 +127,70 @@ namespace {
         return makeCompressedTensor(t.name, t.matrix, t.current->shape, std::move(values), std::move(mask), quant, nm);
     }
 
-    std::shared_ptr<const CompressedTensor> quantized(const RecipeStep& step, const Target& t)
+    // Per-head quantization of an attention projection: heads split the output features of Q, K and V
+    // (GPT-2's fused c_attn holds 3 · heads of them) and the input features of the output projection.
+    // nullopt for every other tensor.
+    std::optional<std::pair<int, bool>> headLayout(const ModelConfig& c, const std::string& name)
+    {
+        const bool gpt2 = c.architecture == Architecture::Gpt2;
+        for (const char* qkv : { "attn.c_attn.weight", "attention.self.query.weight", "attention.self.key.weight",
+                 "attention.self.value.weight", "attention.attention.query.weight", "attention.attention.key.weight",
+                 "attention.attention.value.weight" }) {
+            if (name.ends_with(qkv) && gpt2 == std::string_view(qkv).starts_with("attn.")) {
+                return std::pair { c.headDim(), false };
+            }
+        }
+        const char* output = gpt2 ? "attn.c_proj.weight" : "attention.output.dense.weight";
+        if (name.ends_with(output)) {
+            return std::pair { c.headDim(), true };
+        }
+        return std::nullopt;
+    }
+
+    // GOBO on the kept weights only: pruned zeros are stored by the mask, so they take part neither
+    // in the Gaussian fit nor in the clustering.
+    QuantizedTensor goboKept(std::span<const float> values, const Mask& mask, const QuantSpec& spec)
+    {
+        std::vector<float> kept;
+        std::vector<std::int64_t> offsets;
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            if (mask[i]) {
+                kept.push_back(values[i]);
+                offsets.push_back(static_cast<std::int64_t>(i));
+            }
+        }
+        GoboClustering gobo = goboCluster(kept, spec.bits, spec.goboSigma);
+        QuantizedTensor q;
+        q.params.spec = spec;
+        q.values.assign(values.size(), 0.0f);
+        for (std::size_t j = 0; j < kept.size(); ++j) {
+            q.values[offsets[j]] = gobo.values[j];
+        }
+        q.params.codebook = std::move(gobo.centroids);
+        for (auto j : gobo.outlierOffsets) {
+            q.params.outlierOffsets.push_back(offsets[j]);
+        }
+        return q;
+    }
+
+    std::shared_ptr<const CompressedTensor> quantized(const RecipeStep& step, const Target& t, const ModelConfig& c)
     {
         QuantSpec spec = step.quant;
+        if (spec.granularity == QuantGranularity::PerHead && spec.format != NumberFormat::Bfp) {
+            const auto layout = headLayout(c, t.name);
+            OPTISCOPE_CHECK(layout.has_value()); // checkShapes refused the others
+            spec.headSize = layout->first;
+            spec.headAlongInput = layout->second;
+        }
         spec.seed = tensorSeed(spec.seed, t.name); // stochastic rounding: distinct noise per tensor
-        auto q = quantizeDequantize(t.values(), t.matrix, spec);
-        q.params.spec.seed = step.quant.seed;
         Mask mask = t.previous ? t.previous->mask : Mask {};
+        QuantizedTensor q;
+        if (spec.format == NumberFormat::Gobo && !mask.empty()) {
+            q = goboKept(t.values(), mask, spec);
+        } else {
+            q = quantizeDequantize(t.values(), t.matrix, spec);
+        }
+        q.params.spec.seed = step.quant.seed;
         for (std::size_t i = 0; i < mask.size(); ++i) {
             q.values[i] = mask[i] ? q.values[i] : 0.0f; // asymmetric grids hold 0 exactly; FP formats too
         }
@@ -242,8 +308,11 @@ Result<std::shared_ptr<const CompressedModel>> applyStep(const std::shared_ptr<c
     for (const auto& name : *names) {
         targets.push_back(makeTarget(*current, name));
     }
-    if (auto shapes = checkShapes(step, targets, where); !shapes) {
+    if (auto shapes = checkShapes(step, targets, current->config(), where); !shapes) {
         return std::unexpected(shapes.error());
+    }
+    if (step.type == StepType::QuantizeActivations || step.type == StepType::LlmInt8) {
+        return detail::applyActivationStep(current, *names, step, where, calibration);
     }
     if (step.type == StepType::Prune && step.saliency == Saliency::SparseGpt) {
         auto changed = detail::sparseGptTensors(*current, *names, step, where, calibration);
@@ -286,7 +355,7 @@ Result<std::shared_ptr<const CompressedModel>> applyStep(const std::shared_ptr<c
             changed[i] = step.type == StepType::Prune
                 ? pruned(targets[i], pruneMask(step, targets[i], norms ? &*norms : nullptr),
                     step.pattern == PrunePattern::NM ? NmPattern { step.n, step.m } : NmPattern {})
-                : quantized(step, targets[i]);
+                : quantized(step, targets[i], current->config());
         });
     }
     return current->with(std::move(changed));

@@ -148,6 +148,27 @@ Result<ActivationNorms> collectActivationNorms(
     return norms;
 }
 
+Result<std::map<std::string, std::vector<float>>> collectLinearInputs(
+    const Model& model, const CalibrationData& data, const std::vector<std::string>& only, const CancelToken* cancel)
+{
+    std::map<std::string, std::vector<float>> inputs;
+    double maxRecomputeDiff = 0;
+    auto tokens = forEachWindow(
+        model, data, "collectLinearInputs",
+        [&](const std::string& name, const RowMatrix& x) {
+            if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) {
+                return;
+            }
+            auto& values = inputs[name];
+            values.insert(values.end(), x.data(), x.data() + x.size());
+        },
+        maxRecomputeDiff, cancel);
+    if (!tokens) {
+        return std::unexpected(tokens.error());
+    }
+    return inputs;
+}
+
 Result<LayerHessians> collectLayerHessians(
     const Model& model, const CalibrationData& data, const std::vector<std::string>& only, const CancelToken* cancel)
 {

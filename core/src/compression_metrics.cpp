@@ -50,11 +50,11 @@ namespace {
             }
             const std::int64_t elements = tensor->matrix.elementCount();
             const int bits = tensor->quant ? tensor->quant->spec.storedBits() : 32;
-            std::int64_t metadata = 0;
-            if (tensor->quant) {
-                metadata = 4 * static_cast<std::int64_t>(tensor->quant->scales.size())
-                    + bitsToBytes(static_cast<std::int64_t>(tensor->quant->zeroPoints.size()) * bits)
-                    + static_cast<std::int64_t>(tensor->quant->sharedExponents.size()); // Bfp: 8 bits each
+            // Scales, zero points, Bfp exponents, Gobo codebook and outliers (value + position).
+            std::int64_t metadata = tensor->quant ? tensor->quant->metadataBytes() : 0;
+            if (const ActivationQuantization* activation = model.activationQuantization(info.name);
+                activation && activation->mixedInt8) {
+                metadata += 2 * elements; // LLM.int8: the fp16 copy its outlier rows come from
             }
             metrics.nonzeros
                 += std::count_if(tensor->values.begin(), tensor->values.end(), [](float v) { return v != 0.0f; });

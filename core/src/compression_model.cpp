@@ -91,6 +91,28 @@ WeightAnnotation CompressedModel::weightAnnotation(const std::string& name) cons
     return annotation;
 }
 
+const ActivationQuantization* CompressedModel::activationQuantization(const std::string& name) const
+{
+    auto alias = m_aliases.find(name);
+    if (alias == m_aliases.end()) {
+        return m_base->activationQuantization(name);
+    }
+    auto it = m_activations.find(alias->second);
+    return it == m_activations.end() ? m_base->activationQuantization(name) : it->second.get();
+}
+
+std::shared_ptr<const CompressedModel> CompressedModel::withActivationQuantization(
+    std::vector<std::pair<std::string, std::shared_ptr<const ActivationQuantization>>> activations,
+    std::vector<std::shared_ptr<const CompressedTensor>> changed) const
+{
+    auto copy = std::const_pointer_cast<CompressedModel>(with(std::move(changed)));
+    for (auto& [name, quantization] : activations) {
+        OPTISCOPE_CHECK(quantization && m_aliases.contains(name));
+        copy->m_activations[name] = std::move(quantization);
+    }
+    return copy;
+}
+
 const Weight* CompressedModel::weight(const std::string& name) const
 {
     if (const CompressedTensor* tensor = compressed(name)) {
@@ -187,7 +209,11 @@ CompressionReport compressionReport(const CompressedModel& model)
         row.mse = error.mse;
         row.maxAbsError = error.maxAbsError;
         row.sqnrDb = error.sqnrDb;
-        row.bitsPerElement = tensor->quant ? tensor->quant->spec.bitsPerElement() : 32.0;
+        row.bitsPerElement = tensor->quant && row.elements > 0 ? tensor->quant->bitsPerElement(row.elements) : 32.0;
+        row.outliers = tensor->quant ? static_cast<std::int64_t>(tensor->quant->outlierOffsets.size()) : 0;
+        if (const ActivationQuantization* activation = model.activationQuantization(name)) {
+            row.activationBits = activation->spec.bits;
+        }
         report.elements += row.elements;
         report.kept += row.kept;
         report.nonzeros += row.nonzeros;

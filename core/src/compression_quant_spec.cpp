@@ -18,9 +18,9 @@ namespace detail {
         // Every field some format reads; one present but not read by the chosen format is an error
         // naming the format, rather than "unknown field".
         constexpr std::array kQuantFields { "format", "bits", "symmetric", "granularity", "group_size", "rounding",
-            "seed", "clip", "percentile", "block_size", "mantissa_bits" };
+            "seed", "clip", "percentile", "block_size", "mantissa_bits", "sigma" };
 
-        constexpr std::array<std::pair<const char*, NumberFormat>, 9> kFormats { {
+        constexpr std::array<std::pair<const char*, NumberFormat>, 10> kFormats { {
             { "int", NumberFormat::Int },
             { "fp16", NumberFormat::Fp16 },
             { "bf16", NumberFormat::Bf16 },
@@ -30,6 +30,7 @@ namespace detail {
             { "ternary", NumberFormat::Ternary },
             { "binary", NumberFormat::Binary },
             { "bfp", NumberFormat::Bfp },
+            { "gobo", NumberFormat::Gobo },
         } };
 
         struct FieldReader {
@@ -90,12 +91,14 @@ namespace detail {
 
         Result<void> readGranularity(FieldReader& reader, QuantSpec& q, json& key)
         {
-            auto granularity = reader.choice("granularity", { "per_tensor", "per_channel", "group" }, "per_tensor");
+            auto granularity
+                = reader.choice("granularity", { "per_tensor", "per_channel", "group", "per_head" }, "per_tensor");
             if (!granularity) {
                 return std::unexpected(granularity.error());
             }
             q.granularity = *granularity == "per_tensor" ? QuantGranularity::PerTensor
                 : *granularity == "per_channel"          ? QuantGranularity::PerChannel
+                : *granularity == "per_head"             ? QuantGranularity::PerHead
                                                          : QuantGranularity::Group;
             key["granularity"] = *granularity;
             if (q.granularity == QuantGranularity::Group) {
@@ -170,7 +173,8 @@ namespace detail {
     {
         FieldReader reader { object, used, where };
         auto format = reader.choice(
-            "format", { "int", "fp16", "bf16", "fp8_e4m3", "fp8_e5m2", "tf32", "ternary", "binary", "bfp" }, "int");
+            "format", { "int", "fp16", "bf16", "fp8_e4m3", "fp8_e5m2", "tf32", "ternary", "binary", "bfp", "gobo" },
+            "int");
         if (!format) {
             return std::unexpected(format.error());
         }
@@ -196,6 +200,20 @@ namespace detail {
             q.mantissaBits = static_cast<int>(*mantissa);
             key["block_size"] = q.blockSize;
             key["mantissa_bits"] = q.mantissaBits;
+        } else if (q.format == NumberFormat::Gobo) {
+            auto bits = reader.integer("bits", std::nullopt, 2, 8);
+            if (!bits) {
+                return std::unexpected(bits.error());
+            }
+            q.bits = static_cast<int>(*bits);
+            key["bits"] = q.bits;
+            if (const json* sigma = reader.find("sigma")) {
+                if (!sigma->is_number() || !(sigma->get<double>() > 0.0) || !(sigma->get<double>() <= 100.0)) {
+                    return reader.error("sigma", "must be a number in (0, 100], got " + sigma->dump());
+                }
+                q.goboSigma = sigma->get<double>();
+            }
+            key["sigma"] = q.goboSigma;
         }
         if (!body) {
             return body;

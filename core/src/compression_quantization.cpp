@@ -34,6 +34,8 @@ int QuantSpec::storedBits() const
         return 1;
     case NumberFormat::Bfp:
         return 1 + mantissaBits;
+    case NumberFormat::Gobo:
+        return bits;
     }
     return 32;
 }
@@ -74,8 +76,26 @@ const char* numberFormatName(NumberFormat format)
         return "binary";
     case NumberFormat::Bfp:
         return "bfp";
+    case NumberFormat::Gobo:
+        return "gobo";
     }
     return "?";
+}
+
+double QuantParams::bitsPerElement(std::int64_t elements) const
+{
+    OPTISCOPE_CHECK(elements > 0);
+    if (spec.format != NumberFormat::Gobo) {
+        return spec.bitsPerElement();
+    }
+    return spec.storedBits() + 8.0 * static_cast<double>(metadataBytes()) / static_cast<double>(elements);
+}
+
+std::int64_t QuantParams::metadataBytes() const
+{
+    const auto count = [](const auto& v) { return static_cast<std::int64_t>(v.size()); };
+    return 4 * count(scales) + (count(zeroPoints) * spec.storedBits() + 7) / 8 + count(sharedExponents)
+        + 4 * count(codebook) + 8 * count(outlierOffsets);
 }
 
 std::uint64_t tensorSeed(std::uint64_t seed, std::string_view tensorName)
@@ -104,11 +124,20 @@ namespace {
         std::int64_t groupSize = 0; // along the input dimension; 0: the whole tensor
         std::int64_t perRow = 1;
         std::int64_t count = 1;
+        std::int64_t headRows = 0; // per head: output features per group (all inputs)
+        std::int64_t headColumns = 0; // per head along the input: input features per group (all outputs)
     };
 
     GroupLayout groupLayout(const MatrixShape& shape, const QuantSpec& spec)
     {
         GroupLayout layout;
+        if (spec.format != NumberFormat::Bfp && spec.granularity == QuantGranularity::PerHead) {
+            const std::int64_t extent = spec.headAlongInput ? shape.inFeatures : shape.outFeatures;
+            OPTISCOPE_CHECK(spec.headSize > 0 && extent % spec.headSize == 0);
+            (spec.headAlongInput ? layout.headColumns : layout.headRows) = spec.headSize;
+            layout.count = extent / spec.headSize;
+            return layout;
+        }
         if (spec.format == NumberFormat::Bfp) {
             layout.groupSize = spec.blockSize;
         } else if (spec.granularity == QuantGranularity::PerChannel) {
@@ -129,6 +158,19 @@ namespace {
         const MatrixShape& shape, const GroupLayout& layout, std::int64_t group, std::vector<std::int64_t>& offsets)
     {
         offsets.clear();
+        if (layout.headRows > 0 || layout.headColumns > 0) {
+            // Per head: input order within each output feature, output features in order.
+            const std::int64_t outBegin = layout.headRows > 0 ? group * layout.headRows : 0;
+            const std::int64_t outEnd = layout.headRows > 0 ? outBegin + layout.headRows : shape.outFeatures;
+            const std::int64_t inBegin = layout.headColumns > 0 ? group * layout.headColumns : 0;
+            const std::int64_t inEnd = layout.headColumns > 0 ? inBegin + layout.headColumns : shape.inFeatures;
+            for (std::int64_t out = outBegin; out < outEnd; ++out) {
+                for (std::int64_t in = inBegin; in < inEnd; ++in) {
+                    offsets.push_back(shape.index(out, in));
+                }
+            }
+            return;
+        }
         if (layout.groupSize == 0) {
             for (std::int64_t i = 0; i < shape.elementCount(); ++i) {
                 offsets.push_back(i);
@@ -196,6 +238,59 @@ namespace {
         }
     }
 
+    // Int per output channel, min/max, round to nearest: the common case (int8 per channel), done in
+    // storage order so a Conv1D weight ([in, out], a channel strided across rows) is read row by row
+    // instead of one cache line per element. Same grids and values as the group-wise path: min, max
+    // and max|x| do not depend on the order they are taken in.
+    bool quantizeChannelsInStorageOrder(
+        std::span<const float> values, const MatrixShape& shape, const QuantSpec& spec, QuantizedTensor& result)
+    {
+        if (spec.format != NumberFormat::Int || spec.granularity != QuantGranularity::PerChannel
+            || spec.clip != QuantClip::MinMax || spec.rounding != QuantRounding::Nearest || !shape.inputMajor) {
+            return false;
+        }
+        const std::int64_t outs = shape.outFeatures, ins = shape.inFeatures;
+        std::vector<detail::IntGrid> grids(static_cast<std::size_t>(outs));
+        // Threads take slices of output channels: a contiguous run of every storage row.
+        tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, outs, 64), [&](const auto& range) {
+            const std::int64_t begin = range.begin(), end = range.end();
+            std::vector<detail::ClipRange> ranges(static_cast<std::size_t>(end - begin));
+            for (std::int64_t in = 0; in < ins; ++in) {
+                const float* row = values.data() + in * outs;
+                for (std::int64_t out = begin; out < end; ++out) {
+                    const double v = row[out];
+                    detail::ClipRange& r = ranges[static_cast<std::size_t>(out - begin)];
+                    if (spec.symmetric) {
+                        r.hi = std::max(r.hi, std::fabs(v));
+                    } else {
+                        r.lo = std::min(r.lo, v);
+                        r.hi = std::max(r.hi, v);
+                    }
+                }
+            }
+            for (std::int64_t out = begin; out < end; ++out) {
+                detail::ClipRange r = ranges[static_cast<std::size_t>(out - begin)];
+                if (spec.symmetric) {
+                    r.lo = -r.hi;
+                }
+                const detail::IntGrid grid = detail::makeIntGrid(r, spec);
+                grids[static_cast<std::size_t>(out)] = grid;
+                result.params.scales[static_cast<std::size_t>(out)] = grid.scale;
+                if (!spec.symmetric) {
+                    result.params.zeroPoints[static_cast<std::size_t>(out)] = static_cast<std::int32_t>(grid.zero);
+                }
+            }
+            for (std::int64_t in = 0; in < ins; ++in) {
+                const float* row = values.data() + in * outs;
+                float* target = result.values.data() + in * outs;
+                for (std::int64_t out = begin; out < end; ++out) {
+                    target[out] = detail::dequantizeOnGrid(row[out], grids[static_cast<std::size_t>(out)], -1.0);
+                }
+            }
+        });
+        return true;
+    }
+
     float (*elementwiseRounding(NumberFormat format))(float)
     {
         switch (format) {
@@ -226,6 +321,14 @@ QuantizedTensor quantizeDequantize(std::span<const float> values, const MatrixSh
         std::transform(values.begin(), values.end(), result.values.begin(), round);
         return result;
     }
+    if (spec.format == NumberFormat::Gobo) {
+        OPTISCOPE_CHECK(spec.bits >= 2 && spec.bits <= 8 && spec.goboSigma > 0);
+        GoboClustering gobo = goboCluster(values, spec.bits, spec.goboSigma);
+        result.values = std::move(gobo.values);
+        result.params.codebook = std::move(gobo.centroids);
+        result.params.outlierOffsets = std::move(gobo.outlierOffsets);
+        return result;
+    }
     if (spec.format == NumberFormat::Int) {
         OPTISCOPE_CHECK(spec.bits >= 2 && spec.bits <= 16);
         OPTISCOPE_CHECK(spec.clip != QuantClip::Percentile || (spec.percentile >= 50 && spec.percentile <= 100));
@@ -242,6 +345,9 @@ QuantizedTensor quantizeDequantize(std::span<const float> values, const MatrixSh
         if (spec.format == NumberFormat::Int && !spec.symmetric) {
             params.zeroPoints.resize(layout.count);
         }
+    }
+    if (quantizeChannelsInStorageOrder(values, shape, spec, result)) {
+        return result;
     }
     // Groups are disjoint and write their own params slot, so they can run in any order.
     tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, layout.count), [&](const auto& range) {

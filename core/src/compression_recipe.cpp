@@ -380,7 +380,9 @@ namespace {
         RecipeStep step;
         json key;
         auto type = reader.choice(
-            "type", { "prune", "quantize", "prune_heads", "prune_layers", "prune_tokens" }, std::nullopt);
+            "type",
+            { "prune", "quantize", "prune_heads", "prune_layers", "prune_tokens", "quantize_activations", "llm_int8" },
+            std::nullopt);
         if (!type) {
             return std::unexpected(type.error());
         }
@@ -417,8 +419,21 @@ namespace {
             step.exclude = *exclude;
             key["targets"] = step.targets;
             key["exclude"] = step.exclude;
-            step.type = *type == "prune" ? StepType::Prune : StepType::Quantize;
-            auto body = step.type == StepType::Prune ? readPrune(reader, step, key) : readQuantize(reader, step, key);
+            const auto where = [&](const std::string& field) { return reader.where(field); };
+            Result<void> body;
+            if (*type == "prune") {
+                step.type = StepType::Prune;
+                body = readPrune(reader, step, key);
+            } else if (*type == "quantize") {
+                step.type = StepType::Quantize;
+                body = readQuantize(reader, step, key);
+            } else if (*type == "quantize_activations") {
+                step.type = StepType::QuantizeActivations;
+                body = detail::readActivationFields(value, reader.used, where, step.activation, key);
+            } else {
+                step.type = StepType::LlmInt8;
+                body = detail::readLlmInt8Fields(value, reader.used, where, step.outlierThreshold, key);
+            }
             if (!body) {
                 return std::unexpected(body.error());
             }

@@ -12,6 +12,7 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace optiscope::core {
 
@@ -66,6 +67,8 @@ namespace {
             return "per_channel";
         case QuantGranularity::Group:
             return "group";
+        case QuantGranularity::PerHead:
+            return "per_head";
         }
         return "?";
     }
@@ -82,6 +85,13 @@ namespace {
                 || s.format == NumberFormat::Binary) {
                 d["granularity"] = granularityName(s.granularity);
                 d["group_size"] = s.granularity == QuantGranularity::Group ? s.groupSize : 0;
+                if (s.granularity == QuantGranularity::PerHead) {
+                    d["head_size"] = s.headSize;
+                    d["head_axis"] = s.headAlongInput ? "input" : "output";
+                }
+            }
+            if (s.format == NumberFormat::Gobo) {
+                d["outliers"] = codec.outlierOffsets.size();
             }
             if (s.format == NumberFormat::Int) {
                 d["symmetric"] = s.symmetric;
@@ -116,6 +126,10 @@ namespace {
         {
             const float value = m_tensor.values[m_tensor.matrix.index(out, in)];
             const auto code = m_codec.encode(value, out, in);
+            if (code && m_codec.isOutlier(out, in)) {
+                m_writer.put(*code, m_codec.bits()); // Gobo: the fp32 value is stored apart
+                return {};
+            }
             const float back = code ? m_codec.decode(*code, out, in) : 0.0f;
             const bool exact = code
                 && (std::bit_cast<std::uint32_t>(back) == std::bit_cast<std::uint32_t>(value)
@@ -259,6 +273,20 @@ namespace {
         if (!codec.sharedExponents.empty()) {
             std::vector<std::int8_t> exponents(codec.sharedExponents.begin(), codec.sharedExponents.end());
             encoded.pieces.push_back({ ".shared_exponents", DType::I8, rawBytes(exponents) });
+        }
+        if (codec.quantized && codec.spec.format == NumberFormat::Gobo) {
+            std::vector<std::int32_t> positions;
+            std::vector<float> values;
+            for (auto offset : codec.outlierOffsets) {
+                if (offset > std::numeric_limits<std::int32_t>::max()) {
+                    return fail(ErrorCode::Internal, where + ": tensor '" + t.name + "': outlier position beyond 2^31");
+                }
+                positions.push_back(static_cast<std::int32_t>(offset));
+                values.push_back(t.values[offset]);
+            }
+            encoded.pieces.push_back({ ".codebook", DType::F32, rawBytes(codec.codebook) });
+            encoded.pieces.push_back({ ".outlier_positions", DType::I32, rawBytes(positions) });
+            encoded.pieces.push_back({ ".outlier_values", DType::F32, rawBytes(values) });
         }
         return encoded;
     }

@@ -41,6 +41,9 @@ std::int64_t CompactCodec::groupOf(std::int64_t out, std::int64_t in) const
     if (!quantized) {
         return 0;
     }
+    if (spec.format != NumberFormat::Bfp && spec.granularity == QuantGranularity::PerHead && spec.headSize > 0) {
+        return spec.headAlongInput ? in / spec.headSize : out / spec.headSize;
+    }
     std::int64_t size = 0;
     if (spec.format == NumberFormat::Bfp) {
         size = spec.blockSize;
@@ -110,6 +113,16 @@ std::optional<std::uint32_t> CompactCodec::encode(float value, std::int64_t out,
         }
         return (std::signbit(value) ? 1u << mantissaBits : 0u) | static_cast<std::uint32_t>(m);
     }
+    case NumberFormat::Gobo: {
+        if (isOutlier(out, in)) {
+            return 0u; // the value is stored apart
+        }
+        const auto it = std::find(codebook.begin(), codebook.end(), value);
+        if (it == codebook.end()) {
+            return std::nullopt;
+        }
+        return static_cast<std::uint32_t>(it - codebook.begin());
+    }
     }
     return std::nullopt;
 }
@@ -152,6 +165,8 @@ float CompactCodec::decode(std::uint32_t code, std::int64_t out, std::int64_t in
             = static_cast<float>(double(m) * bfpQuantum(sharedExponents[groupOf(out, in)], mantissaBits));
         return (code >> mantissaBits) & 1u ? -magnitude : magnitude;
     }
+    case NumberFormat::Gobo:
+        return code < codebook.size() ? codebook[code] : 0.0f;
     }
     OPTISCOPE_CHECK(false);
     return 0.0f;
@@ -161,7 +176,14 @@ std::int64_t CompactCodec::metadataBytes() const
 {
     return 4 * static_cast<std::int64_t>(scales.size())
         + packedBytes(static_cast<std::int64_t>(zeroPoints.size()), bits())
-        + static_cast<std::int64_t>(sharedExponents.size());
+        + static_cast<std::int64_t>(sharedExponents.size()) + 4 * static_cast<std::int64_t>(codebook.size())
+        + 8 * static_cast<std::int64_t>(outlierOffsets.size());
+}
+
+bool CompactCodec::isOutlier(std::int64_t out, std::int64_t in) const
+{
+    return quantized && spec.format == NumberFormat::Gobo
+        && std::binary_search(outlierOffsets.begin(), outlierOffsets.end(), matrix.index(out, in));
 }
 
 void BitWriter::put(std::uint32_t code, int bits)

@@ -7,6 +7,7 @@
 #include "optiscope/core/compression/matrix_shape.h"
 #include "optiscope/core/compression/quantization.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -26,6 +27,10 @@ struct CompactCodec {
     std::vector<float> scales;
     std::vector<std::int32_t> zeroPoints;
     std::vector<std::int16_t> sharedExponents;
+    // Gobo: centroids (a code is an index) and the storage offsets of the fp32 outliers, which are
+    // stored apart (their codes are 0).
+    std::vector<float> codebook;
+    std::vector<std::int64_t> outlierOffsets;
 
     int bits() const { return quantized ? spec.storedBits() : 32; }
     // Index of the scale / zero point / shared exponent of element (out, in).
@@ -35,8 +40,16 @@ struct CompactCodec {
     std::optional<std::uint32_t> encode(float value, std::int64_t out, std::int64_t in) const;
     float decode(std::uint32_t code, std::int64_t out, std::int64_t in) const;
     // Whether a code for 0 exists (binary has none), so pruned elements can be stored as codes.
-    bool hasZero() const { return !quantized || spec.format != NumberFormat::Binary; }
-    // Bytes of scales (fp32), zero points (bits each, packed) and Bfp shared exponents (int8).
+    bool hasZero() const
+    {
+        if (quantized && spec.format == NumberFormat::Gobo) {
+            return std::find(codebook.begin(), codebook.end(), 0.0f) != codebook.end();
+        }
+        return !quantized || spec.format != NumberFormat::Binary;
+    }
+    bool isOutlier(std::int64_t out, std::int64_t in) const;
+    // Bytes of scales (fp32), zero points (bits each, packed), Bfp shared exponents (int8), Gobo
+    // codebook (fp32) and outliers (int32 position + fp32 value).
     std::int64_t metadataBytes() const;
 };
 

@@ -22,6 +22,8 @@ namespace detail {
             codec.scales = tensor.quant->scales;
             codec.zeroPoints = tensor.quant->zeroPoints;
             codec.sharedExponents = tensor.quant->sharedExponents;
+            codec.codebook = tensor.quant->codebook;
+            codec.outlierOffsets = tensor.quant->outlierOffsets;
         }
         return codec;
     }

@@ -91,10 +91,14 @@ namespace {
         std::string m_where;
         detail::CompactCodec m_codec;
         std::span<const std::byte> m_codes;
+        std::vector<float> m_outlierValues; // Gobo
     };
 
     std::int64_t groupCount(const detail::CompactCodec& c)
     {
+        if (c.spec.format != NumberFormat::Bfp && c.spec.granularity == QuantGranularity::PerHead) {
+            return (c.spec.headAlongInput ? c.matrix.inFeatures : c.matrix.outFeatures) / c.spec.headSize;
+        }
         const std::int64_t size = c.spec.format == NumberFormat::Bfp ? c.spec.blockSize
             : c.spec.granularity == QuantGranularity::PerChannel     ? c.matrix.inFeatures
             : c.spec.granularity == QuantGranularity::Group          ? c.spec.groupSize
@@ -108,7 +112,7 @@ namespace {
         m_codec.quantized = format != "fp32";
         if (m_codec.quantized) {
             bool known = false;
-            for (int f = 0; f <= static_cast<int>(NumberFormat::Bfp); ++f) {
+            for (int f = 0; f <= static_cast<int>(NumberFormat::Gobo); ++f) {
                 if (format == numberFormatName(static_cast<NumberFormat>(f))) {
                     m_codec.spec.format = static_cast<NumberFormat>(f);
                     known = true;
@@ -129,6 +133,33 @@ namespace {
             s.bits = static_cast<int>(*bits);
             s.symmetric = m_d.value("symmetric", true);
         }
+        if (m_codec.quantized && s.format == NumberFormat::Gobo) {
+            auto bits = integer("bits", 2, 8);
+            auto outliers = bits ? integer("outliers", 0, m_codec.matrix.elementCount()) : bits;
+            if (!bits || !outliers) {
+                return std::unexpected(!bits ? bits.error() : outliers.error());
+            }
+            s.bits = static_cast<int>(*bits);
+            auto codebook = piece(".codebook", 4 * (std::int64_t { 1 } << s.bits));
+            auto positions = codebook ? int32Piece(".outlier_positions", *outliers) : std::unexpected(codebook.error());
+            auto values = positions ? piece(".outlier_values", 4 * *outliers) : std::unexpected(positions.error());
+            if (!values) {
+                return std::unexpected(values.error());
+            }
+            m_codec.codebook.resize(std::size_t { 1 } << s.bits);
+            std::memcpy(m_codec.codebook.data(), codebook->data(), codebook->size());
+            m_outlierValues.resize(static_cast<std::size_t>(*outliers));
+            if (*outliers) {
+                std::memcpy(m_outlierValues.data(), values->data(), values->size());
+            }
+            for (auto position : *positions) {
+                if (position < 0 || position >= m_codec.matrix.elementCount()
+                    || (!m_codec.outlierOffsets.empty() && position <= m_codec.outlierOffsets.back())) {
+                    return error("outlier_positions", "must be ascending storage offsets inside the tensor");
+                }
+                m_codec.outlierOffsets.push_back(position);
+            }
+        }
         if (m_codec.quantized && s.format == NumberFormat::Bfp) {
             auto mantissa = integer("mantissa_bits", 1, 23);
             auto block = integer("block_size", 1, m_codec.matrix.inFeatures);
@@ -145,9 +176,22 @@ namespace {
             const std::string granularity = m_d.value("granularity", "");
             s.granularity = granularity == "per_channel" ? QuantGranularity::PerChannel
                 : granularity == "group"                 ? QuantGranularity::Group
+                : granularity == "per_head"              ? QuantGranularity::PerHead
                                                          : QuantGranularity::PerTensor;
-            if (granularity != "per_channel" && granularity != "group" && granularity != "per_tensor") {
+            if (granularity != "per_channel" && granularity != "group" && granularity != "per_tensor"
+                && granularity != "per_head") {
                 return error("granularity", "unknown granularity '" + granularity + "'");
+            }
+            if (s.granularity == QuantGranularity::PerHead) {
+                const std::string axis = m_d.value("head_axis", "");
+                s.headAlongInput = axis == "input";
+                const std::int64_t extent = s.headAlongInput ? m_codec.matrix.inFeatures : m_codec.matrix.outFeatures;
+                auto size = integer("head_size", 1, extent);
+                if (!size || extent % *size != 0 || (axis != "input" && axis != "output")) {
+                    return size ? error("head_size", "head_axis must be input or output and head_size divide it")
+                                : std::unexpected(size.error());
+                }
+                s.headSize = static_cast<int>(*size);
             }
             if (s.granularity == QuantGranularity::Group) {
                 auto size = integer("group_size", 1, m_codec.matrix.inFeatures);
@@ -352,6 +396,9 @@ namespace {
         auto decoded = decodeElements(tensor.values);
         if (!decoded) {
             return std::unexpected(decoded.error());
+        }
+        for (std::size_t i = 0; i < m_outlierValues.size(); ++i) {
+            tensor.values[m_codec.outlierOffsets[i]] = m_outlierValues[i]; // Gobo: fp32 outliers
         }
         tensor.encoding = m_d.value("encoding", "");
         tensor.format = m_codec.quantized ? numberFormatName(m_codec.spec.format) : "fp32";

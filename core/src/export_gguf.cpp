@@ -253,6 +253,8 @@ namespace {
             switch (params.spec.granularity) {
             case QuantGranularity::PerTensor:
                 return params.scales.empty() ? nan : params.scales[0];
+            case QuantGranularity::PerHead:
+                return nan; // heads do not follow GGUF's blocks of 32 inputs: no shared scale to check
             case QuantGranularity::PerChannel:
                 return static_cast<std::size_t>(row) < params.scales.size() ? params.scales[row] : nan;
             case QuantGranularity::Group: {

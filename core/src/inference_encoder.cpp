@@ -209,6 +209,7 @@ Result<void> runBert(const Model& model, const RunInput& input, const CaptureOpt
     const int d = c.hidden;
     prepareResult(c, n, capture, result);
     OpRecorder recorder(capture.opTrace ? &result.opTrace : nullptr, &model);
+    recorder.setOutlierSink(&result.int8OutlierColumns);
     const std::uint8_t* inputValid = input.attentionMask.empty() ? nullptr : input.attentionMask.data();
     auto pruner = makePruner(model, n, inputValid);
     EncoderScratch s(n, c, !capture.attention || pruner);
@@ -293,6 +294,7 @@ Result<void> runVit(const Model& model, const RunInput& input, const CaptureOpti
     const int patchValues = c.channels * c.patchSize * c.patchSize;
     prepareResult(c, n, capture, result);
     OpRecorder recorder(capture.opTrace ? &result.opTrace : nullptr, &model);
+    recorder.setOutlierSink(&result.int8OutlierColumns);
     auto pruner = makePruner(model, n, nullptr);
     EncoderScratch s(n, c, !capture.attention || pruner);
 

@@ -214,6 +214,7 @@ Result<void> runGpt2(const Model& model, const RunInput& input, const CaptureOpt
         result.hiddenStates.assign(static_cast<std::size_t>(c.layers + 1) * n * c.hidden, 0.0f);
     }
     OpRecorder recorder(capture.opTrace ? &result.opTrace : nullptr, &model);
+    recorder.setOutlierSink(&result.int8OutlierColumns);
     const std::uint8_t* keyValid = input.attentionMask.empty() ? nullptr : input.attentionMask.data();
     std::optional<TokenPruner> pruner;
     if (const TokenPruningPolicy* policy = model.tokenPruning(); policy && policy->enabled()) {
@@ -264,7 +265,7 @@ Result<std::vector<std::int32_t>> generate(const Model& model, const std::vector
         return tokens;
     }
     std::mt19937_64 rng(options.seed);
-    OpRecorder recorder(nullptr);
+    OpRecorder recorder(nullptr, &model); // no trace; the model's activation quantization applies
     const StepCaptures captures { nullptr, nullptr, &recorder };
     try {
         KvCache cache(c.layers, limit, c.hidden);

@@ -3,6 +3,7 @@
 #include "inference_ops.h"
 
 #include "optiscope/core/check.h"
+#include "optiscope/core/compression/activation_quantization.h"
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
@@ -99,7 +100,8 @@ void gemm(const ConstMatrixRef& a, const ConstMatrixRef& b, bool bTransposed, Ma
     tbb::parallel_for(Eigen::Index { 0 }, slices, slice);
 }
 
-void OpRecorder::record(const OpLabel& label, std::int64_t m, std::int64_t k, std::int64_t n)
+void OpRecorder::record(
+    const OpLabel& label, std::int64_t m, std::int64_t k, std::int64_t n, const Weight* weight, WeightLayout layout)
 {
     if (!m_trace) {
         return;
@@ -116,11 +118,35 @@ void OpRecorder::record(const OpLabel& label, std::int64_t m, std::int64_t k, st
     op.bOperand = label.bOperand;
     // Only weights have annotations; activation operands ("k^T", "v") fall back to dense fp32.
     if (m_model && m_model->weight(label.bOperand)) {
+        if (const ActivationQuantization* quantization = m_model->activationQuantization(label.bOperand)) {
+            op.aBits = quantization->spec.bits;
+        }
         const WeightAnnotation annotation = m_model->weightAnnotation(label.bOperand);
         op.bBits = annotation.bits;
         op.nmN = annotation.nmN;
         op.nmM = annotation.nmM;
         op.bDensity = annotation.density;
+        // The simulator's unstructured zero skipping needs each output column's nonzeros (accelsim Layer::
+        // filterColumnNonzeros); only sparse weights pay for the count.
+        if (weight && annotation.density < 1.0 && weight->shape.size() == 2) {
+            auto& counts = m_columnNonzeros[weight->data];
+            if (!counts) {
+                const std::int64_t rows = weight->shape[0], cols = weight->shape[1];
+                auto columns = std::make_shared<std::vector<std::int64_t>>(static_cast<std::size_t>(n), 0);
+                // B = W for [in, out] storage, W^T for [out, in].
+                const bool outIn = layout == WeightLayout::OutIn;
+                if ((outIn ? rows : cols) == n && (outIn ? cols : rows) == k) {
+                    for (std::int64_t r = 0; r < rows; ++r) {
+                        const float* values = weight->data + r * cols;
+                        for (std::int64_t c = 0; c < cols; ++c) {
+                            (*columns)[static_cast<std::size_t>(outIn ? r : c)] += values[c] != 0.0f ? 1 : 0;
+                        }
+                    }
+                    counts = std::move(columns);
+                }
+            }
+            op.bColumnNonzeros = counts;
+        }
     }
     m_trace->ops.push_back(std::move(op));
 }
@@ -131,12 +157,25 @@ void linear(const ConstMatrixRef& x, const Weight& weight, const Weight* bias, W
     OPTISCOPE_CHECK(weight.shape.size() == 2);
     const auto rows = weight.shape[0], cols = weight.shape[1];
     const ConstMatrixMap w(weight.data, rows, cols);
-    gemm(x, w, layout == WeightLayout::OutIn, out);
+    const ActivationQuantization* quantization = recorder.model() && !label.bOperand.empty()
+        ? recorder.model()->activationQuantization(label.bOperand)
+        : nullptr;
+    if (quantization && quantization->mixedInt8) {
+        recorder.noteOutliers(label.bOperand, mixedInt8Linear(x, weight, *quantization, layout, out));
+    } else if (quantization) {
+        const RowMatrix copy = x; // x may be a strided block
+        const auto values
+            = quantizeActivations(std::span<const float>(copy.data(), static_cast<std::size_t>(copy.size())), x.rows(),
+                x.cols(), *quantization);
+        gemm(Eigen::Map<const RowMatrix>(values.data(), x.rows(), x.cols()), w, layout == WeightLayout::OutIn, out);
+    } else {
+        gemm(x, w, layout == WeightLayout::OutIn, out);
+    }
     if (bias) {
         OPTISCOPE_CHECK(bias->elementCount() == out.cols());
         out.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(bias->data, out.cols());
     }
-    recorder.record(label, x.rows(), x.cols(), out.cols());
+    recorder.record(label, x.rows(), x.cols(), out.cols(), &weight, layout);
 }
 
 void layerNorm(const ConstMatrixRef& x, const Weight& gamma, const Weight& beta, double eps, MatrixRef out)

@@ -11,6 +11,8 @@
 #include <Eigen/Core>
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -47,11 +49,27 @@ public:
     {
     }
     bool enabled() const { return m_trace != nullptr; }
-    void record(const OpLabel& label, std::int64_t m, std::int64_t k, std::int64_t n);
+    // weight / layout: B's data, to count a sparse weight's nonzeros per output column (bColumnNonzeros).
+    void record(const OpLabel& label, std::int64_t m, std::int64_t k, std::int64_t n, const Weight* weight = nullptr,
+        WeightLayout layout = WeightLayout::InOut);
+    // The model whose activation quantization linear() applies (nullptr: none).
+    const Model* model() const { return m_model; }
+    // Where linear() reports LLM.int8 outlier columns per weight (nullptr: not reported).
+    void setOutlierSink(std::map<std::string, std::int64_t>* sink) { m_outliers = sink; }
+    void noteOutliers(const std::string& weight, std::int64_t columns)
+    {
+        if (m_outliers) {
+            (*m_outliers)[weight] = columns;
+        }
+    }
 
 private:
     optrace::OpTrace* m_trace;
     const Model* m_model;
+    std::map<std::string, std::int64_t>* m_outliers = nullptr;
+    // Column nonzero counts per weight, counted once per recorder (a forward pass meets each weight once or
+    // per head).
+    std::map<const float*, std::shared_ptr<const std::vector<std::int64_t>>> m_columnNonzeros;
 };
 
 // out = x · W (+ bias), W viewed by layout. Records the product under label.
@@ -73,6 +91,11 @@ struct AttentionMask {
 // columns); probs receives [heads][Tq][Tk]; context [Tq×D]. Heads run in parallel.
 void multiHeadAttention(const ConstMatrixRef& q, const ConstMatrixRef& k, const ConstMatrixRef& v, int heads,
     const AttentionMask& mask, float* probs, MatrixRef context, OpRecorder& recorder, int layer);
+
+// LLM.int8 product (activation_quantization.h): out = x · W through the int8 values of weight and
+// the fp16 outlierWeights of quantization; returns the number of outlier columns of x.
+std::int64_t mixedInt8Linear(const ConstMatrixRef& x, const Weight& weight, const ActivationQuantization& quantization,
+    WeightLayout layout, MatrixRef out);
 
 // Looks up a weight the loader guaranteed to exist (aborts otherwise).
 const Weight& requireWeight(const Model& model, const std::string& name);

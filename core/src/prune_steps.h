@@ -27,4 +27,10 @@ Result<std::shared_ptr<const CompressedModel>> pruneHeadsByAblation(
     const std::shared_ptr<const CompressedModel>& current, const RecipeStep& step, const std::string& file,
     std::size_t stepIndex, const CalibrationData* calibration);
 
+// quantize_activations and llm_int8 on the selected (stored) weight names
+// (compression_activation_step.cpp). Static activation scales need calibration data.
+Result<std::shared_ptr<const CompressedModel>> applyActivationStep(const std::shared_ptr<const CompressedModel>& current,
+    const std::vector<std::string>& names, const RecipeStep& step, const std::string& where,
+    const CalibrationData* calibration);
+
 } // namespace optiscope::core::detail

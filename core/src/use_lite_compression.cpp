@@ -68,6 +68,10 @@ namespace {
             return "prune_layers";
         case StepType::PruneTokens:
             return "prune_tokens";
+        case StepType::QuantizeActivations:
+            return "quantize_activations";
+        case StepType::LlmInt8:
+            return "llm_int8";
         }
         return "?";
     }
@@ -146,6 +150,10 @@ Result<UseLiteModel> UseLiteModel::compressed(const Recipe& recipe) const
                 where
                     + "saliency: USE Lite supports per-tensor magnitude pruning only (no calibration data, no global "
                       "scope)");
+        }
+        if (step.type == StepType::Quantize && step.quant.granularity == QuantGranularity::PerHead
+            && step.quant.format != NumberFormat::Bfp) {
+            return fail(ErrorCode::Config, where + "granularity: 'per_head' is not supported for USE Lite");
         }
         const auto hit = [](const std::vector<std::string>& patterns, const std::string& name) {
             return std::any_of(patterns.begin(), patterns.end(), [&](const auto& p) { return globMatch(p, name); });

@@ -109,6 +109,10 @@ private slots:
             QVERIFY2(t.ifmapSramReads == analytic->ifmap.sramAccesses, where);
             QVERIFY2(t.filterSramReads == analytic->filter.sramAccesses, where);
             QVERIFY2(t.ofmapSramWrites == analytic->ofmap.sramAccesses, where);
+            // Per-cycle DRAM traffic adds up to the residency model's totals.
+            QVERIFY2(t.ifmapDramReads == analytic->ifmap.dramAccesses, where);
+            QVERIFY2(t.filterDramReads == analytic->filter.dramAccesses, where);
+            QVERIFY2(t.ofmapDramWrites == analytic->ofmap.dramAccesses, where);
             QVERIFY2(
                 t.ifmapStart == analytic->ifmap.sramStartCycle && t.ifmapStop == analytic->ifmap.sramStopCycle, where);
             QVERIFY2(t.filterStart == analytic->filter.sramStartCycle && t.filterStop == analytic->filter.sramStopCycle,

@@ -114,11 +114,13 @@ private slots:
         const auto text = lines(*readTextFile(file));
         QCOMPARE(int(text.size()), cycles + 1);
         QCOMPARE(text[0],
-            std::string("Cycle, Layer, Fold, Stalled, IFMAP SRAM Reads, FILTER SRAM Reads, OFMAP SRAM Writes,"));
+            std::string("Cycle, Layer, Fold, Stalled, IFMAP SRAM Reads, FILTER SRAM Reads, OFMAP SRAM Writes, "
+                        "IFMAP DRAM Reads, FILTER DRAM Reads, OFMAP DRAM Writes,"));
         for (const QString& expected : head) {
             const std::string want = expected.toStdString();
             const int cycle = std::stoi(want.substr(0, want.find(',')));
-            QCOMPARE(text[std::size_t(cycle) + 1], want);
+            // The SRAM columns; the DRAM ones that follow are checked in tst_accelsim_dram_trace.
+            QVERIFY2(text[std::size_t(cycle) + 1].starts_with(want), text[std::size_t(cycle) + 1].c_str());
         }
     }
 

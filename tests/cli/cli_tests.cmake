@@ -33,6 +33,8 @@ optiscope_cli_test(tst_cli_export)
 optiscope_cli_test(tst_cli_sweep)
 # optiscope-cli probe: linear probe on USE Lite embeddings, recipe column, bad input.
 optiscope_cli_test(tst_cli_probe)
+# optiscope-cli eval: held-out perplexity / accuracy of the samples vs their training scripts, bad input.
+optiscope_cli_test(tst_cli_eval)
 
 # SIGKILL during export and session saves: the previous file survives, no temporary stays behind.
 add_executable(session_write_helper ${CMAKE_CURRENT_LIST_DIR}/session_write_helper.cpp)

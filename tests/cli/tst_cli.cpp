@@ -246,6 +246,7 @@ private slots:
     void runImage();
     void runText();
     void generateGreedy();
+    void runLlmInt8Outliers();
     void badInput_data();
     void badInput();
 };
@@ -443,6 +444,32 @@ void TestCli::runText()
     // WordPiece lower-cases and wraps in [CLS] … [SEP].
     const QString ids = QString("[2 %1 %2 3]").arg(bertVocabId('a')).arg(bertVocabId('b'));
     QVERIFY2(run.out.contains("tokens:   4  " + ids), qPrintable(run.out));
+}
+
+// run --recipe with an llm_int8 step prints each layer's outlier columns. Hand oracles: with a tiny
+// threshold every input feature is an outlier (the layer's input width: 128 for tiny-gpt2's c_attn,
+// attn.c_proj and c_fc, 512 for mlp.c_proj); with a huge one none is.
+void TestCli::runLlmInt8Outliers()
+{
+    QTemporaryDir dir;
+    const QString model = QStringLiteral(OPTISCOPE_SAMPLES_DIR "/tiny-gpt2");
+    for (const QString threshold : { QStringLiteral("0.000001"), QStringLiteral("1000000") }) {
+        const QString recipe = dir.filePath("int8.json");
+        QVERIFY(writeAll(recipe,
+            QStringLiteral(R"({"schema": 1, "steps": [{"type": "llm_int8", "targets": "h.*.weight", "threshold": %1}]})")
+                .arg(threshold)
+                .toUtf8()));
+        const CliRun run = runCli({ "run", model, "--text", "Call me Ishmael.", "--recipe", recipe });
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        const bool all = threshold.startsWith(QLatin1String("0."));
+        for (int layer = 0; layer < 4; ++layer) {
+            for (const auto& [weight, width] : { std::pair { "attn.c_attn", 128 }, std::pair { "attn.c_proj", 128 },
+                     std::pair { "mlp.c_fc", 128 }, std::pair { "mlp.c_proj", 512 } }) {
+                const QString entry = QStringLiteral(" h.%1.%2.weight=%3").arg(layer).arg(weight).arg(all ? width : 0);
+                QVERIFY2(run.out.contains(entry), qPrintable(entry + QStringLiteral(" in ") + run.out));
+            }
+        }
+    }
 }
 
 void TestCli::generateGreedy()

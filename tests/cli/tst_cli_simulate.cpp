@@ -68,6 +68,7 @@ private slots:
     void alexNetConv1();
     void tinyGpt2Text();
     void tinyGpt2Nm24();
+    void tinyGpt2Unstructured();
     void runWithRecipe();
     void runWithCalibratedRecipe();
     void cycleTrace();
@@ -176,6 +177,48 @@ void TestCliSimulate::tinyGpt2Nm24()
     QCOMPARE(performed, dense - linearMacs / 2);
 }
 
+// 50% magnitude pruning (one threshold per tensor, so exactly half of each weight is zero) on an OS array with
+// zero-skipping PEs: the op trace carries every pruned weight's column nonzeros, so each linear layer performs
+// half its MACs and runs T = K' = its densest column's nonzeros, between K/2 (the average) and K.
+void TestCliSimulate::tinyGpt2Unstructured()
+{
+    const Gpt2Shape s = readShape();
+    QTemporaryDir work;
+    const QString config = work.filePath("os_unstructured.json");
+    QVERIFY(writeAll(config, R"({"rows": 16, "cols": 16, "dataflow": "os", "unstructuredSparseWeights": true})"));
+    const QString dense = work.filePath("os_dense.json");
+    QVERIFY(writeAll(dense, R"({"rows": 16, "cols": 16, "dataflow": "os"})"));
+    const QString recipe = kSamples + "/recipes/magnitude50.json";
+    const auto simulateWith = [&](const QString& cfg, const QString& name) {
+        const CliRun run = runCli({ "simulate", "--model", kTinyGpt2, "--recipe", recipe, "--text", kText, "--config",
+            cfg, "--out", work.filePath(name), "--json" });
+        if (run.exitCode != 0 || run.crashed) {
+            qWarning("%s", qPrintable(run.err));
+        }
+        return QJsonDocument::fromJson(run.out.toUtf8()).object();
+    };
+    const QJsonObject skipping = simulateWith(config, "u");
+    const QJsonObject plain = simulateWith(dense, "d");
+    int linear = 0;
+    for (const auto& value : skipping["layers"].toArray()) {
+        const QJsonObject layer = value.toObject();
+        const QJsonObject g = layer["geometry"].toObject();
+        if (!isLinear(layer["name"].toString())) {
+            QCOMPARE(layer["macsPerformed"].toInteger(), layer["macs"].toInteger());
+            continue;
+        }
+        ++linear;
+        const qint64 k = layer["name"].toString().endsWith(".ffn.down") ? 4 * s.d : s.d;
+        QVERIFY2(g["unstructured"].toBool(), qPrintable(layer["name"].toString()));
+        QCOMPARE(layer["macsPerformed"].toInteger() * 2, layer["macs"].toInteger());
+        QVERIFY(g["kCompressed"].toInteger() >= k / 2 && g["kCompressed"].toInteger() < k);
+        QCOMPARE(g["t"].toInteger(), g["kCompressed"].toInteger());
+        QCOMPARE(layer["metadataBitsPerWeight"].toInt(), 1);
+    }
+    QCOMPARE(qint64(linear), 4 * s.layers);
+    QVERIFY(skipping["totalCycles"].toInteger() < plain["totalCycles"].toInteger());
+}
+
 void TestCliSimulate::runWithRecipe()
 {
     const CliRun base = runCli({ "run", kTinyGpt2, "--text", kText });
@@ -236,15 +279,35 @@ void TestCliSimulate::cycleTrace()
     QCOMPARE(lines.size(), 1 + 2 * 134);
     QVERIFY2(lines[0].startsWith("Cycle, Layer, Fold, Stalled, IFMAP SRAM Reads,"), qPrintable(lines[0]));
     qint64 ifmap = 0, filter = 0, ofmap = 0;
+    qint64 dram[3] = {};
     for (qsizetype i = 1; i < lines.size(); ++i) {
         const QStringList f = lines[i].split(", ");
         QCOMPARE(f[0].toLongLong(), qint64(i - 1));
         ifmap += f[4].toLongLong();
         filter += f[5].toLongLong();
-        ofmap += QString(f[6]).remove(',').toLongLong();
+        ofmap += f[6].toLongLong();
+        for (int o = 0; o < 3; ++o) {
+            dram[o] += QString(f[7 + o]).remove(',').toLongLong();
+        }
     }
     QCOMPARE(filter, 20LL * 40); // every weight read once into the array
     QCOMPARE(ofmap, 40LL * 40); // one row fold: each output written once
+    QCOMPARE(dram[1], 20LL * 40); // WS fetches every weight once
+    // The binned DRAM series (at most 1000 bins per layer) adds up to the same words.
+    const QStringList bins
+        = QString::fromUtf8(readAll(out + "/DRAM_BANDWIDTH_TRACE.csv")).split('\n', Qt::SkipEmptyParts);
+    QVERIFY2(bins.size() > 1 && bins[0].startsWith("Layer, Layer Name, Start Cycle, Cycles, IFMAP DRAM Reads,"),
+        qPrintable(bins.value(0)));
+    qint64 binned[3] = {};
+    for (qsizetype i = 1; i < bins.size(); ++i) {
+        const QStringList f = bins[i].split(", ");
+        for (int o = 0; o < 3; ++o) {
+            binned[o] += QString(f[4 + o]).remove(',').toLongLong();
+        }
+    }
+    for (int o = 0; o < 3; ++o) {
+        QCOMPARE(binned[o], dram[o]);
+    }
     const QStringList access
         = QString::fromUtf8(readAll(out + "/DETAILED_ACCESS_REPORT.csv")).split('\n', Qt::SkipEmptyParts);
     QVERIFY2(access[1].contains(QStringLiteral(", %1,").arg(ifmap)), qPrintable(access[1]));

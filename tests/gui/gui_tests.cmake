@@ -10,3 +10,7 @@ vtk_module_autoinit(TARGETS tst_session MODULES ${VTK_LIBRARIES})
 vtk_module_autoinit(TARGETS tst_lessons MODULES ${VTK_LIBRARIES})
 vtk_module_autoinit(TARGETS tst_sweep_panel MODULES ${VTK_LIBRARIES})
 vtk_module_autoinit(TARGETS tst_sensitivity_panel MODULES ${VTK_LIBRARIES})
+# File ▸ Open Sample and Model ▸ Evaluate; compares the GUI's numbers with the CLI's.
+vtk_module_autoinit(TARGETS tst_sample_picker MODULES ${VTK_LIBRARIES})
+target_compile_definitions(tst_sample_picker PRIVATE OPTISCOPE_CLI_PATH="$<TARGET_FILE:optiscope-cli>")
+add_dependencies(tst_sample_picker optiscope-cli)

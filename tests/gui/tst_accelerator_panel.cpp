@@ -60,6 +60,7 @@ class TestAcceleratorPanel : public QObject {
 private slots:
     void initTestCase();
     void simulatesTheRunAndSteps();
+    void showsOperandsOnASmallArray();
 
 private:
     std::unique_ptr<gui::MainWindow> m_window;
@@ -206,6 +207,42 @@ void TestAcceleratorPanel::simulatesTheRunAndSteps()
     }
     qInfo("PE grid 128x128: %.2f ms per stepped frame", double(timer.elapsed()) / kFrames);
     QVERIFY(panel->grab().save(outputPath("accelerator_panel_128.png")));
+}
+
+// Teaching: on a 4 x 4 array every PE prints the operand values the stepper reports for this cycle.
+void TestAcceleratorPanel::showsOperandsOnASmallArray()
+{
+    gui::AcceleratorPanel* panel = m_window->acceleratorPanel();
+    panel->configForm()->rowsSpin()->setValue(4);
+    panel->configForm()->colsSpin()->setValue(4);
+    QCOMPARE(panel->peGrid()->rows(), 4);
+    QVERIFY(panel->stepperForTests().hasOperands());
+    panel->seekLayer(0);
+    // Into the first fold's MAC phase: WS preloads the 4 weight rows first.
+    for (int i = 0; i < 9; ++i) {
+        panel->stepForward();
+    }
+    QVERIFY(panel->peGrid()->showsCellTexts());
+    const auto& texts = panel->peGrid()->cellTexts();
+    QCOMPARE(texts.size(), std::size_t(16));
+    std::vector<accelsim::PeOperands> operands;
+    panel->stepperForTests().peOperands(operands);
+    int withValues = 0;
+    for (std::size_t i = 0; i < operands.size(); ++i) {
+        const accelsim::PeOperands& pe = operands[i];
+        QCOMPARE(texts[i].size(), int(pe.hasA) + int(pe.hasB) + int(pe.hasPsum));
+        if (pe.hasB) { // weight stationary: the held weight, marked as such
+            const QString b = QString::number(pe.b, 'f', 2).replace(QLatin1Char('-'), QChar(0x2212));
+            QVERIFY2(texts[i].contains(QStringLiteral("b ") + b + QStringLiteral(" \u25a0")), qPrintable(texts[i].join('|')));
+            ++withValues;
+        }
+    }
+    QCOMPARE(withValues, 16); // every PE holds a weight of the first 4 x 4 tile (K, N >= 4)
+    QVERIFY(panel->cycleInfoText().contains(QStringLiteral("demo operands")));
+    QVERIFY(panel->grab().save(outputPath("accelerator_operands_4x4.png")));
+    panel->configForm()->rowsSpin()->setValue(32);
+    panel->configForm()->colsSpin()->setValue(32);
+    QVERIFY(!panel->peGrid()->showsCellTexts());
 }
 
 int main(int argc, char** argv)

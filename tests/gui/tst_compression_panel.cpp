@@ -19,6 +19,8 @@
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QSpinBox>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -110,6 +112,7 @@ private slots:
     void wandaCalibratesOnInputOrFile();
     void tokenCascadeMarksPrunedTokens();
     void everyTechniqueApplies();
+    void outlierPagesCarryTheirFields();
     void exportsTheCompressedModel();
 
 private:
@@ -402,7 +405,7 @@ void TestCompressionPanel::everyTechniqueApplies()
     using SE = gui::StepEditor;
     gui::CompressionPanel* panel = m_window->compressionPanel();
     SE* editor = panel->stepEditor();
-    QCOMPARE(editor->techniqueCombo()->count(), SE::PruneTokens + 1);
+    QCOMPARE(editor->techniqueCombo()->count(), SE::QuantizeGobo + 1);
     for (int technique = 0; technique < editor->techniqueCombo()->count(); ++technique) {
         editor->techniqueCombo()->setCurrentIndex(technique);
         const QString name = editor->techniqueCombo()->currentText();
@@ -425,6 +428,50 @@ void TestCompressionPanel::everyTechniqueApplies()
         waitMetrics(metrics);
         QCOMPARE(panel->recipeList()->count(), 0);
     }
+}
+
+// The activation, LLM.int8 and GOBO pages: their spin boxes and combo reach the step and the engine.
+void TestCompressionPanel::outlierPagesCarryTheirFields()
+{
+    using SE = gui::StepEditor;
+    gui::CompressionPanel* panel = m_window->compressionPanel();
+    SE* editor = panel->stepEditor();
+    const auto applied = [&]() -> std::shared_ptr<const core::CompressedModel> {
+        QSignalSpy metrics(panel, &gui::CompressionPanel::metricsUpdated);
+        panel->addStep();
+        waitMetrics(metrics);
+        return panel->lastResult()->model;
+    };
+    editor->techniqueCombo()->setCurrentIndex(SE::LlmInt8);
+    editor->findChild<QDoubleSpinBox*>(QStringLiteral("llmInt8Threshold"))->setValue(3.5);
+    QCOMPARE(editor->step().value(QStringLiteral("threshold")).toDouble(), 3.5);
+    auto model = applied();
+    const core::ActivationQuantization* int8 = model->activationQuantization("h.0.mlp.c_fc.weight");
+    QVERIFY(int8 && int8->mixedInt8);
+    QCOMPARE(int8->outlierThreshold, 3.5);
+
+    editor->techniqueCombo()->setCurrentIndex(SE::QuantizeGobo);
+    editor->findChild<QSpinBox*>(QStringLiteral("goboBits"))->setValue(4);
+    editor->findChild<QDoubleSpinBox*>(QStringLiteral("goboSigma"))->setValue(2.5);
+    model = applied();
+    const core::CompressedTensor* gobo = model->compressed("h.1.mlp.c_proj.weight");
+    QVERIFY(gobo && gobo->quant);
+    QCOMPARE(gobo->quant->spec.format, core::NumberFormat::Gobo);
+    QCOMPARE(gobo->quant->codebook.size(), std::size_t(16));
+    QCOMPARE(gobo->quant->spec.goboSigma, 2.5);
+
+    editor->techniqueCombo()->setCurrentIndex(SE::QuantizeActivations);
+    editor->findChild<QSpinBox*>(QStringLiteral("activationBits"))->setValue(6);
+    auto* scaling = editor->findChild<QComboBox*>(QStringLiteral("activationScaling"));
+    scaling->setCurrentIndex(scaling->findData(QStringLiteral("per_tensor")));
+    model = applied();
+    const core::ActivationQuantization* inputs = model->activationQuantization("h.2.attn.c_attn.weight");
+    QVERIFY(inputs && !inputs->mixedInt8);
+    QCOMPARE(inputs->spec.bits, 6);
+    QCOMPARE(inputs->spec.granularity, core::ActivationGranularity::PerTensor);
+    QCOMPARE(panel->recipeList()->count(), 3);
+    QVERIFY2(panel->recipeList()->item(2)->text().startsWith(QStringLiteral("3. Quantize inputs int6 dynamic per tensor")),
+        qPrintable(panel->recipeList()->item(2)->text()));
 }
 
 // File ▸ Export Model's writer on the model on screen: the Hugging Face folder reloads to the same

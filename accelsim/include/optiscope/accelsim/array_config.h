@@ -71,6 +71,10 @@ struct ArrayParams {
     // The PE plane skips the zeros of N:M-sparse weights (Fang et al. 2022 style): weights are stored
     // compressed, nonzeros only, each with a ceil(log2 M)-bit index. Applies to WS and OS; see simulate.h.
     bool sparseWeights = false;
+    // Zero-skipping PEs for unstructured weight sparsity: each weight column is stored as its nonzeros plus a
+    // bitmask (one bit per dense weight), padded to the layer's densest column. Needs the layer's
+    // filterColumnNonzeros; WS and OS; N:M (sparseWeights) takes precedence. See simulate.h.
+    bool unstructuredSparseWeights = false;
     // Each PE multiplies two pairs of operands per cycle when both operands of a layer are at most 4 bits wide
     // (packed int4 pairs along K, one accumulator). WS and OS, dense layers only; see simulate.h.
     bool dualInt4Macs = false;

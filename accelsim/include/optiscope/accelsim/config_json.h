@@ -10,7 +10,8 @@
 //   "ifmapOffset": 0, "filterOffset": 10000000, "ofmapOffset": 20000000,
 //   "interfaceBandwidth": "CALC" | "USER", "bandwidthBytesPerCycle": [10],
 //   "clockMhz": 1000.0, "ifmapBits": 8, "filterBits": 8, "ofmapBits": 8,
-//   "scaleSimCompatible": true, "sparseWeights": false, "dualInt4Macs": false,
+//   "scaleSimCompatible": true, "sparseWeights": false, "unstructuredSparseWeights": false,
+//   "dualInt4Macs": false,
 //   "energyPj": { "macInt4": ..., "macInt8": ..., "macInt16": ..., "macFp16": ..., "macInt32": ...,
 //                 "macFp32": ..., "sramReadPerByte": ..., "sramWritePerByte": ..., "dramPerByte": ... }
 // }

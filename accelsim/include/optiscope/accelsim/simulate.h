@@ -24,6 +24,22 @@
 //    M * (K + the words of every group a row-fold boundary splits), per OS fold M_used * K.
 //  - IS keeps the ifmap stationary along K and cannot skip the weight zeros: it runs dense (sparse = false).
 //
+// Unstructured-sparse weights (ArrayParams::unstructuredSparseWeights, layer filterColumnNonzeros, WS and OS;
+// N:M takes precedence when both apply). Zero-skipping PEs in the style of Fang et al., without a pattern:
+//  - every weight column (one output feature) is stored compressed, its nonzeros in K order plus a K-bit
+//    bitmask, padded with zero slots to K' = the nonzeros of the layer's densest column (ELLPACK-style: one
+//    schedule for every column fold, so the densest column sets every fold's length and imbalance between
+//    columns costs cycles). K' = max(1, max column nonzeros); K' == K runs dense.
+//  - this is exactly the group pattern K':K with a single group spanning K, so the N:M formulas above apply
+//    unchanged with nmN = K', nmM = K: WS Sr = K', OS T = K'; the ifmap lane carries the whole A row (read
+//    once per lane and WS row fold, by its first row); DRAM fetches every activation once per residency.
+//  - MACs performed = M * (sum of column nonzeros); padding slots keep their PEs in the Mac state (they
+//    multiply by an explicit zero) but are not counted as MACs performed.
+//  - metadata = the bitmask: 1 bit per dense weight, i.e. K bits for every K' stored weights of a column,
+//    read and fetched with them (metadataSramBytes / metadataDramBytes; per transfer rounded up to a bit).
+// Hand-derived example (tst_accelsim_sparse_unstructured): WS 4x4, M=5, K=8, N=6, column nonzeros
+// {3,1,0,2,4,2} -> K' = 4, Sr=4, Sc=6, T=5, 1x2 folds of 2R+C+T-2 = 15 cycles: 30 stepped (dense K: 60).
+//
 // Two int4 MACs per PE per cycle (ArrayParams::dualInt4Macs, both operands <= 4 bits, dense layer, WS and OS):
 // adjacent K elements are paired, so the mapping sees K' = ceil(K / 2) positions, each carrying two weights
 // and two activations (one of each in the last position when K is odd). Cycles follow from K'; MACs performed
@@ -71,6 +87,7 @@ struct LayerGeometry {
     std::int64_t kDense = 0; // K of the GEMM
     std::int64_t kCompressed = 0; // K': compressed weight rows (== kDense when dense)
     bool dualMac = false; // two int4 MACs per PE per cycle: positions pair K elements (nmN:nmM = 1:2)
+    bool unstructured = false; // unstructured zero skipping: one group K':K (nmN = K', nmM = K)
     bool sparse() const { return nmM > 1 && !dualMac; }
     // Dense K elements a weight-side position carries: 1 when sparse or dense, up to 2 with dualMac.
     std::int64_t filterWordsK() const { return dualMac ? kDense : kCompressed; }
@@ -131,7 +148,8 @@ struct LayerStats {
     // SCALE-Sim's OS counts R+C phantom ofmap writes per fold (upstream #166); reported here in compatible mode,
     // never in ofmap.sramAccesses, which holds the writes that happen.
     std::int64_t ofmapSramWritesReported = 0;
-    // Sparse weights: index bits per weight and the index bytes read from SRAM / fetched from DRAM.
+    // Sparse weights: index bits per stored weight (N:M) or 1 for the bitmask of unstructured sparsity (1 bit
+    // per dense weight), and the metadata bytes read from SRAM / fetched from DRAM.
     int metadataBitsPerWeight = 0;
     std::int64_t metadataSramBytes = 0;
     std::int64_t metadataDramBytes = 0;
@@ -164,6 +182,9 @@ FoldDramWords foldDramWords(const Layer& layer, const ArrayConfig& config, std::
 // mode. Refuses layers with more than kMaxStallFolds folds in USER mode (the schedule is walked per fold).
 Result<std::vector<std::int64_t>> foldStalls(const Layer& layer, const ArrayConfig& config);
 constexpr std::int64_t kMaxStallFolds = std::int64_t { 1 } << 26;
+
+// MACs the plane performs: M*N*K dense, M*N*K' with N:M skipping, M * (sum of column nonzeros) unstructured.
+std::int64_t macsPerformedOf(const Layer& layer, const LayerGeometry& geometry);
 
 Result<LayerStats> analyzeLayer(const Layer& layer, const ArrayConfig& config);
 Result<SimulationResult> simulate(const Workload& workload, const ArrayConfig& config);

@@ -6,18 +6,23 @@
 // (layer, fold, cycle in fold), so seek() to any cycle is O(log layers + log folds) and stepping is
 // deterministic. In USER bandwidth mode each fold starts with its DRAM stall cycles (simulate.h) and the last
 // fold of a layer ends with the write-back tail; the stepper keeps each layer's fold start cycles for that.
-// Not thread-safe; copy it to step in several threads.
+// With Layer::operands the stepper also shows the operand values at every PE (pe_operands.h), and every cycle
+// carries its DRAM reads / writes per operand (dram_schedule.h in src/ states the schedule).
+// Not thread-safe; copy it to step in several threads (copies share the immutable per-layer tables).
 #include "optiscope/accelsim/array_config.h"
+#include "optiscope/accelsim/pe_operands.h"
 #include "optiscope/accelsim/pe_state.h"
 #include "optiscope/accelsim/simulate.h"
 #include "optiscope/accelsim/workload.h"
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace optiscope::accelsim {
 
 class DataflowModel;
+struct StepperLayerData;
 
 struct CycleState {
     std::int64_t cycle = 0; // global stepped cycle, [0, totalCycles())
@@ -35,6 +40,11 @@ struct CycleState {
     std::int64_t ifmapSramReads = 0; // words this cycle
     std::int64_t filterSramReads = 0;
     std::int64_t ofmapSramWrites = 0;
+    // DRAM words this cycle (reads fetched into the ifmap / filter scratchpads, ofmap words written back).
+    // Filter words exclude sparse metadata, which shares the filter interface (LayerStats::metadataDramBytes).
+    std::int64_t ifmapDramReads = 0;
+    std::int64_t filterDramReads = 0;
+    std::int64_t ofmapDramWrites = 0;
 };
 
 // What stepping a whole layer added up to; compare with LayerStats.
@@ -45,6 +55,9 @@ struct StepperLayerTotals {
     std::int64_t ifmapSramReads = 0;
     std::int64_t filterSramReads = 0;
     std::int64_t ofmapSramWrites = 0;
+    std::int64_t ifmapDramReads = 0; // equal LayerStats' dramAccesses
+    std::int64_t filterDramReads = 0;
+    std::int64_t ofmapDramWrites = 0;
     // Layer-local first / last cycle with an access; -1 if none.
     std::int64_t ifmapStart = -1, ifmapStop = -1;
     std::int64_t filterStart = -1, filterStop = -1;
@@ -53,7 +66,8 @@ struct StepperLayerTotals {
 
 class Stepper {
 public:
-    // Refuses workloads whose stepped cycles overflow int64; nothing is stepped yet.
+    // Refuses workloads whose stepped cycles overflow int64, and layer data that does not fit its shape
+    // (checkLayerData) or the sparse plane (more nonzeros than it stores); nothing is stepped yet.
     static Result<Stepper> create(Workload workload, ArrayConfig config);
 
     std::int64_t totalCycles() const { return m_layerStart.back(); }
@@ -74,6 +88,14 @@ public:
     // R*C states, row-major ([row][col]); out is resized.
     void peStates(std::vector<PeState>& out) const;
 
+    // Operand values (pe_operands.h); only layers with Layer::operands have them, the others give empty
+    // PeOperands. Must not be atEnd().
+    bool hasOperands() const;
+    PeOperands peOperands(std::int64_t row, std::int64_t col) const;
+    // R*C values, row-major ([row][col]); out is resized. O(R*C*R) for WS / IS, O(R*C*K') for OS: meant for
+    // teaching-sized arrays.
+    void peOperands(std::vector<PeOperands>& out) const;
+
     // Steps from the current cycle to the end and returns one entry per layer (layers already passed count what
     // is left of them). Refuses, with an estimate, to step more than maxCycles.
     Result<std::vector<StepperLayerTotals>> runToEnd(std::int64_t maxCycles = kDefaultMaxRunCycles);
@@ -86,6 +108,7 @@ private:
     void locate();
     std::int64_t stallBefore(std::size_t layer, std::int64_t fold) const;
     std::int64_t foldSpan(std::size_t layer, std::int64_t fold) const; // stall + compute (+ tail for the last)
+    PeOperands operandsOf(std::int64_t row, std::int64_t col, PeState state) const;
 
     Workload m_workload;
     ArrayConfig m_config;
@@ -96,6 +119,8 @@ private:
     // the layer-local cycle each fold's stall begins (folds + 1 entries, the last is the tail's start).
     std::vector<std::vector<std::int64_t>> m_stalls;
     std::vector<std::vector<std::int64_t>> m_foldStart;
+    // Per layer: DRAM transfers and, with operands, the weight slot table. Immutable, shared by copies.
+    std::shared_ptr<const std::vector<StepperLayerData>> m_data;
     std::int64_t m_cycle = 0;
     std::size_t m_layer = 0;
     std::int64_t m_fold = 0;

@@ -8,6 +8,7 @@
 #include "optiscope/optrace/op_trace.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,9 @@ struct RunResult {
     // never include the final layernorm.
     std::vector<float> hiddenStates;
     optrace::OpTrace opTrace;        // when captured
+    // llm_int8 layers (activation_quantization.h): weight name as the op trace names it → input
+    // features kept in fp this run (outlier columns). Always filled; empty without llm_int8 steps.
+    std::map<std::string, std::int64_t> int8OutlierColumns;
     double elapsedMs = 0;
 
     float attention(int layer, int head, int query, int key) const

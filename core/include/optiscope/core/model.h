@@ -18,6 +18,7 @@
 namespace optiscope::core {
 
 struct TokenPruningPolicy;
+struct ActivationQuantization;
 
 // Row-major float32 tensor view owned by the Model.
 struct Weight {
@@ -72,6 +73,13 @@ public:
     // Token pruning run() applies (a prune_tokens recipe step); nullptr = every layer computes every
     // token. See compression/token_pruning.h.
     virtual const TokenPruningPolicy* tokenPruning() const { return nullptr; }
+    // How the input of the linear layer with this weight (any name weight() accepts) is quantized
+    // at run time (quantize_activations / llm_int8 steps); nullptr = fp32.
+    virtual const ActivationQuantization* activationQuantization(const std::string& weightName) const
+    {
+        (void)weightName;
+        return nullptr;
+    }
 };
 
 // Loads config.json, the checkpoint and the tokenizer from a Hugging Face folder, checking

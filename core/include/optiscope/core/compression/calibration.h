@@ -45,6 +45,13 @@ struct LayerHessians {
     double maxRecomputeDiff = 0;
 };
 
+// Every input value of the named linear layers (stored weight names; empty = all) over the
+// calibration data, as float32 in token order: what static activation quantization calibrates on.
+// Earlier activation quantization is not applied while recomputing the blocks. Errors as
+// collectActivationNorms.
+Result<std::map<std::string, std::vector<float>>> collectLinearInputs(const Model& model, const CalibrationData& data,
+    const std::vector<std::string>& only = {}, const CancelToken* cancel = nullptr);
+
 // only: stored weight names to collect (GPT-2 small's c_fc alone is 4.7 MB); empty = all.
 // Errors as collectActivationNorms.
 Result<LayerHessians> collectLayerHessians(const Model& model, const CalibrationData& data,

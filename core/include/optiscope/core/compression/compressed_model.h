@@ -4,6 +4,7 @@
 // A compressed model: an immutable base model plus, for each changed weight matrix, its mask,
 // its quantization parameters and the materialised values (masked, quantize-dequantized). It is
 // a Model, so run() and generate() use it unchanged; the base weights are never written.
+#include "optiscope/core/compression/activation_quantization.h"
 #include "optiscope/core/compression/calibration.h"
 #include "optiscope/core/compression/matrix_shape.h"
 #include "optiscope/core/compression/pruning.h"
@@ -65,6 +66,12 @@ public:
     const std::vector<int>& skippedLayers() const { return m_skippedLayers; }
     // The last prune_tokens step's policy, or the base model's (nullptr when none).
     const TokenPruningPolicy* tokenPruning() const override;
+    const ActivationQuantization* activationQuantization(const std::string& weightName) const override;
+    // Quantized linear-layer inputs by stored weight name.
+    const std::map<std::string, std::shared_ptr<const ActivationQuantization>>& activationQuantizations() const
+    {
+        return m_activations;
+    }
 
     const std::shared_ptr<const Model>& base() const { return m_base; }
     // Any name weight() accepts (canonical, HF-prefixed, tied alias); nullptr if unchanged.
@@ -83,6 +90,10 @@ public:
     // As with(), and the given blocks removed too (added to those already removed).
     std::shared_ptr<const CompressedModel> withSkippedLayers(
         const std::vector<int>& layers, std::vector<std::shared_ptr<const CompressedTensor>> changed) const;
+    // As with(), and the inputs of the named weights' layers quantized (replacing earlier settings).
+    std::shared_ptr<const CompressedModel> withActivationQuantization(
+        std::vector<std::pair<std::string, std::shared_ptr<const ActivationQuantization>>> activations,
+        std::vector<std::shared_ptr<const CompressedTensor>> changed) const;
     // A copy whose run() prunes tokens by `policy` (replacing any earlier policy; weights shared).
     std::shared_ptr<const CompressedModel> withTokenPruning(const TokenPruningPolicy& policy) const;
 
@@ -91,6 +102,7 @@ private:
     std::map<std::string, std::shared_ptr<const CompressedTensor>> m_tensors;
     std::map<std::string, std::string> m_aliases; // canonical / tied names → stored name
     std::vector<int> m_skippedLayers;
+    std::map<std::string, std::shared_ptr<const ActivationQuantization>> m_activations;
     TokenPruningPolicy m_tokenPruning; // method None: the base model's policy applies
 };
 
@@ -123,7 +135,9 @@ struct TensorReport {
     double mse = 0; // vs the base tensor
     double maxAbsError = 0;
     double sqnrDb = 0; // signal-to-quantization-noise ratio vs the base tensor (see QuantErrorStats)
-    double bitsPerElement = 32; // storedBits plus a Bfp block's shared exponent share
+    double bitsPerElement = 32; // QuantParams::bitsPerElement: Bfp exponents, Gobo codebook and outliers
+    std::int64_t outliers = 0; // Gobo: elements kept in fp32
+    int activationBits = 32; // the layer's input as quantized at run time (quantize_activations, llm_int8)
 };
 
 struct CompressionReport {

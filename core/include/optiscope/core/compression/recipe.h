@@ -5,6 +5,7 @@
 // quantization steps, parsed and validated once. The schema is documented in RECIPE_SCHEMA.md
 // beside this header. Checks that need the model (patterns matching nothing, N:M or group sizes
 // not dividing a dimension) happen when the recipe is applied.
+#include "optiscope/core/compression/activation_quantization.h"
 #include "optiscope/core/compression/pruning.h"
 #include "optiscope/core/compression/quantization.h"
 #include "optiscope/core/compression/token_pruning.h"
@@ -18,7 +19,7 @@
 
 namespace optiscope::core {
 
-enum class StepType { Prune, Quantize, PruneHeads, PruneLayers, PruneTokens };
+enum class StepType { Prune, Quantize, PruneHeads, PruneLayers, PruneTokens, QuantizeActivations, LlmInt8 };
 enum class PrunePattern { Unstructured, NM, Block, OutputChannels, InputChannels, BankBalanced };
 enum class PruneScope { PerTensor, Global };
 // Magnitude: |w|. Wanda: |w_ij|·‖x_j‖₂ over calibration activations, compared per output feature.
@@ -41,6 +42,10 @@ struct RecipeStep {
     int bankSize = 0; // BankBalanced: consecutive input features per bank
     // Quantize
     QuantSpec quant;
+    // QuantizeActivations: how the inputs of the selected weights' linear layers are quantized
+    ActivationQuantSpec activation;
+    // LlmInt8: |x| above which an input feature stays in fp
+    double outlierThreshold = 6.0;
     // PruneHeads: (layer, head) pairs; targets stay empty (the attention projections are implied)
     std::vector<std::pair<int, int>> heads;
     // PruneHeads by ablation importance (head_importance.h) instead of a list: the headCount

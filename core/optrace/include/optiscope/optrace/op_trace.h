@@ -4,6 +4,7 @@
 // The one type shared by core (which records what inference multiplied) and accelsim (which
 // turns it into a workload). Header-only, no dependencies beyond the standard library.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct MatMulOp {
     int nmN = 0;            // at most nmN nonzeros ...
     int nmM = 0;            // ... in every group of nmM along K
     double bDensity = 1.0;  // fraction of nonzero B elements
+    // Unstructured mask summary of a sparse weight B: nonzeros in each of its N columns (along K). Set when
+    // bDensity < 1 and the weight is known; shared, so copying a trace stays cheap. Null otherwise.
+    std::shared_ptr<const std::vector<std::int64_t>> bColumnNonzeros;
 };
 
 struct OpTrace {
