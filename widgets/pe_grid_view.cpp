@@ -17,6 +17,7 @@ namespace {
     constexpr int kAxisLabel = 18; // "PE column" above, "PE row" at the left
     constexpr int kLegendRow = 20;
     constexpr int kSwatch = 12;
+    constexpr int kMinTextCell = 52; // px: three lines like "a −0.42 →" at a small font
 }
 
 PeGridView::PeGridView(QWidget* parent)
@@ -67,6 +68,45 @@ void PeGridView::setStates(int rows, int cols, std::span<const std::uint8_t> sta
     update();
 }
 
+void PeGridView::setCellTexts(std::vector<QStringList> texts)
+{
+    m_cellTexts = std::move(texts);
+    update();
+}
+
+bool PeGridView::showsCellTexts() const
+{
+    const QRect grid = gridRect();
+    return !m_cellTexts.empty() && m_cellTexts.size() == m_states.size() && !grid.isEmpty()
+        && grid.width() / m_cols >= kMinTextCell && grid.height() / m_rows >= kMinTextCell;
+}
+
+void PeGridView::paintCellTexts(QPainter& painter, const QRect& grid) const
+{
+    QFont small = font();
+    small.setPointSizeF(std::max(6.0, font().pointSizeF() * 0.8));
+    painter.setFont(small);
+    const double side = static_cast<double>(grid.width()) / m_cols;
+    for (int r = 0; r < m_rows; ++r) {
+        for (int c = 0; c < m_cols; ++c) {
+            const std::size_t index = static_cast<std::size_t>(r) * m_cols + c;
+            const QColor fill(m_image.pixel(c, r));
+            const double luma = 0.299 * fill.red() + 0.587 * fill.green() + 0.114 * fill.blue();
+            painter.setPen(luma > 140 ? Qt::black : Qt::white);
+            const QRectF cell(grid.left() + c * side, grid.top() + r * side, side, side);
+            painter.drawText(cell.adjusted(2, 2, -2, -2), Qt::AlignCenter, m_cellTexts[index].join(QLatin1Char('\n')));
+        }
+    }
+    painter.setFont(font());
+    painter.setPen(palette().mid().color());
+    for (int c = 1; c < m_cols; ++c) { // PE borders, so neighbours' numbers do not run together
+        painter.drawLine(QPointF(grid.left() + c * side, grid.top()), QPointF(grid.left() + c * side, grid.bottom()));
+    }
+    for (int r = 1; r < m_rows; ++r) {
+        painter.drawLine(QPointF(grid.left(), grid.top() + r * side), QPointF(grid.right(), grid.top() + r * side));
+    }
+}
+
 void PeGridView::setTitle(const QString& title)
 {
     m_title = title;
@@ -77,6 +117,7 @@ void PeGridView::clear(const QString& message)
 {
     m_rows = m_cols = 0;
     m_states.clear();
+    m_cellTexts.clear();
     std::fill(m_counts.begin(), m_counts.end(), 0);
     m_message = message;
     update();
@@ -142,6 +183,9 @@ void PeGridView::paintEvent(QPaintEvent*)
     const QRect grid = gridRect();
     if (!grid.isEmpty()) {
         painter.drawImage(grid, m_image); // nearest-neighbour: no SmoothPixmapTransform
+        if (showsCellTexts()) {
+            paintCellTexts(painter, grid);
+        }
         painter.setPen(palette().mid().color());
         painter.drawRect(grid.adjusted(0, 0, -1, -1));
         painter.setPen(palette().text().color());
@@ -185,7 +229,14 @@ bool PeGridView::event(QEvent* event)
         const std::size_t state = m_states[static_cast<std::size_t>(pe.x()) * m_cols + pe.y()];
         const QString name = state < static_cast<std::size_t>(m_names.size()) ? m_names[static_cast<int>(state)]
                                                                                  : QString::number(state);
-        QToolTip::showText(help->globalPos(), tr("PE (row %1, column %2): %3").arg(pe.x()).arg(pe.y()).arg(name), this);
+        QString tip = tr("PE (row %1, column %2): %3").arg(pe.x()).arg(pe.y()).arg(name);
+        if (m_cellTexts.size() == m_states.size()) {
+            const QStringList& lines = m_cellTexts[static_cast<std::size_t>(pe.x()) * m_cols + pe.y()];
+            if (!lines.isEmpty()) {
+                tip += QLatin1Char('\n') + lines.join(QLatin1Char('\n'));
+            }
+        }
+        QToolTip::showText(help->globalPos(), tip, this);
         return true;
     }
     return QWidget::event(event);

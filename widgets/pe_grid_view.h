@@ -26,6 +26,12 @@ public:
     void setStates(int rows, int cols, std::span<const std::uint8_t> states);
     void setTitle(const QString& title);
     void clear(const QString& message);
+    // Teaching: a few short lines per PE (row-major, rows * cols entries, e.g. the operand values at this
+    // cycle), drawn inside each PE once PEs are large enough to read them; empty clears.
+    void setCellTexts(std::vector<QStringList> texts);
+    // Texts are set and the PEs are large enough to show them.
+    bool showsCellTexts() const;
+    const std::vector<QStringList>& cellTexts() const { return m_cellTexts; }
 
     int rows() const { return m_rows; }
     int cols() const { return m_cols; }
@@ -45,11 +51,13 @@ protected:
 
 private:
     QRect legendRect() const;
+    void paintCellTexts(QPainter& painter, const QRect& grid) const;
 
     QStringList m_names;
     std::vector<QRgb> m_colors;
     std::vector<std::uint8_t> m_states;
     std::vector<int> m_counts;
+    std::vector<QStringList> m_cellTexts;
     QImage m_image; // cols x rows pixels
     int m_rows = 0;
     int m_cols = 0;
