@@ -18,17 +18,27 @@ namespace {
         return std::llround(ratio * static_cast<double>(candidates));
     }
 
-    // Indices of the `count` lowest scores; ties: lower index first.
-    std::vector<std::int64_t> lowest(const std::vector<double>& scores, std::int64_t count)
+    // Indices of the `count` lowest scores, ascending; ties: lower index first. Selects the threshold on a
+    // contiguous copy of the scores and then scans once: an nth_element over indices compared through the
+    // scores missed the cache on every comparison (1.4 s for GPT-2-small's weights, now a few times less).
+    template <typename Score> std::vector<std::int64_t> lowest(const std::vector<Score>& scores, std::int64_t count)
     {
-        std::vector<std::int64_t> order(scores.size());
-        std::iota(order.begin(), order.end(), 0);
-        const auto less = [&](std::int64_t a, std::int64_t b) {
-            return scores[a] < scores[b] || (scores[a] == scores[b] && a < b);
-        };
-        std::nth_element(order.begin(), order.begin() + count, order.end(), less);
-        order.resize(count);
-        return order;
+        std::vector<std::int64_t> out;
+        if (count <= 0) {
+            return out;
+        }
+        std::vector<Score> sorted(scores);
+        std::nth_element(sorted.begin(), sorted.begin() + (count - 1), sorted.end());
+        const Score threshold = sorted[static_cast<std::size_t>(count - 1)]; // the count-th lowest score
+        const auto below = std::count_if(scores.begin(), scores.end(), [&](Score s) { return s < threshold; });
+        std::int64_t ties = count - static_cast<std::int64_t>(below);
+        out.reserve(static_cast<std::size_t>(count));
+        for (std::size_t i = 0; i < scores.size(); ++i) {
+            if (scores[i] < threshold || (scores[i] == threshold && ties-- > 0)) {
+                out.push_back(static_cast<std::int64_t>(i));
+            }
+        }
+        return out;
     }
 
 } // namespace
@@ -40,12 +50,13 @@ Mask magnitudeMask(std::span<const float> values, double ratio)
 
 std::vector<Mask> globalMagnitudeMasks(const std::vector<std::span<const float>>& tensors, double ratio)
 {
-    std::vector<double> scores;
+    // |w| is exact in float, so float scores order exactly like double ones at half the memory traffic.
+    std::vector<float> scores;
     std::vector<Mask> masks;
     for (const auto& tensor : tensors) {
         masks.emplace_back(tensor.size(), std::uint8_t { 1 });
         for (float value : tensor) {
-            scores.push_back(std::fabs(static_cast<double>(value)));
+            scores.push_back(std::fabs(value));
         }
     }
     const auto count = prunedCount(ratio, static_cast<std::int64_t>(scores.size()));
