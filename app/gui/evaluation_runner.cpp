@@ -36,84 +36,26 @@ namespace {
 } // namespace
 
 EvaluationRunner::EvaluationRunner(QObject* parent)
-    : QObject(parent)
+    : BackgroundJobs(parent)
 {
     qRegisterMetaType<std::shared_ptr<const EvaluationSnapshot>>();
-    qRegisterMetaType<std::uint64_t>("std::uint64_t");
-    m_pool.setMaxThreadCount(1); // the engine's own TBB threads get the cores
     connect(
         this, &EvaluationRunner::jobDone, this,
         [this](std::uint64_t generation, std::shared_ptr<const EvaluationSnapshot> snapshot) {
-            if (generation == m_generation) {
-                finishJob(generation);
+            if (finishJob(generation)) {
                 emit finished(snapshot);
             }
         },
         Qt::QueuedConnection);
-    connect(
-        this, &EvaluationRunner::jobFailed, this,
-        [this](std::uint64_t generation, const QString& message, bool wasCancelled) {
-            if (generation == m_generation) {
-                finishJob(generation);
-                if (wasCancelled) {
-                    emit cancelled();
-                } else {
-                    emit failed(message);
-                }
-            }
-        },
-        Qt::QueuedConnection);
-    connect(
-        this, &EvaluationRunner::jobProgress, this,
-        [this](std::uint64_t generation, double fraction) {
-            if (generation == m_generation && m_busy) {
-                emit progressChanged(fraction);
-            }
-        },
-        Qt::QueuedConnection);
 }
 
-EvaluationRunner::~EvaluationRunner()
-{
-    if (m_cancel) {
-        m_cancel->cancel();
-    }
-    m_pool.waitForDone();
-}
-
-std::uint64_t EvaluationRunner::startJob(const QString& what)
-{
-    if (m_cancel) {
-        m_cancel->cancel(); // superseded
-    }
-    m_cancel = std::make_shared<core::CancelToken>();
-    ++m_generation;
-    m_busy = true;
-    emit busyChanged(true, what);
-    emit progressChanged(0);
-    return m_generation;
-}
-
-void EvaluationRunner::finishJob(std::uint64_t generation)
-{
-    if (generation == m_generation && m_busy) {
-        m_busy = false;
-        emit busyChanged(false, {});
-    }
-}
-
-void EvaluationRunner::cancel()
-{
-    if (m_cancel) {
-        m_cancel->cancel();
-    }
-}
+EvaluationRunner::~EvaluationRunner() { stopWorker(); }
 
 void EvaluationRunner::evaluateModel(std::shared_ptr<const core::Model> base, std::shared_ptr<const core::Model> compressed)
 {
-    const std::uint64_t generation = startJob(tr("Evaluating\u2026"));
-    auto cancel = m_cancel;
-    m_pool.start([this, generation, cancel, base, compressed] {
+    const std::uint64_t generation = startJob(tr("Evaluating\u2026"), 0);
+    auto cancel = cancelToken();
+    pool().start([this, generation, cancel, base, compressed] {
         try {
             auto task = core::evalTaskFor(*base);
             if (!task) {
@@ -162,9 +104,9 @@ void EvaluationRunner::evaluateModel(std::shared_ptr<const core::Model> base, st
 
 void EvaluationRunner::evaluateUseLite(const QString& distFolder, const QString& sentimentFolder, const QString& recipeFile)
 {
-    const std::uint64_t generation = startJob(tr("Evaluating USE Lite\u2026"));
-    auto cancel = m_cancel;
-    m_pool.start([this, generation, cancel, distFolder, sentimentFolder, recipeFile] {
+    const std::uint64_t generation = startJob(tr("Evaluating USE Lite\u2026"), 0);
+    auto cancel = cancelToken();
+    pool().start([this, generation, cancel, distFolder, sentimentFolder, recipeFile] {
         try {
             const auto start = Clock::now();
             const QStringList files = QDir(sentimentFolder).entryList({ QStringLiteral("*.json") }, QDir::Files, QDir::Name);

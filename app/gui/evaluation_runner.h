@@ -5,13 +5,13 @@
 // supersedes (cancels) an older one, superseded results are dropped. The numbers come from
 // core::evaluate / the text probe with the CLI's data and defaults, so they equal
 // `optiscope-cli eval` and `optiscope-cli probe`.
-#include "optiscope/core/cancel.h"
+#include "background_jobs.h"
+
 #include "optiscope/core/model.h"
 
 #include <QMetaType>
 #include <QObject>
 #include <QString>
-#include <QThreadPool>
 
 #include <memory>
 #include <vector>
@@ -32,7 +32,7 @@ struct EvaluationSnapshot {
     QString command; // the CLI command that reproduces the first row
 };
 
-class EvaluationRunner : public QObject {
+class EvaluationRunner : public BackgroundJobs {
     Q_OBJECT
 public:
     explicit EvaluationRunner(QObject* parent = nullptr);
@@ -43,29 +43,12 @@ public:
     // USE Lite's held-out sentiment-probe accuracy on every data file in sentimentFolder; with a
     // recipe file, the compressed encoder's too (one row per file and encoder).
     void evaluateUseLite(const QString& distFolder, const QString& sentimentFolder, const QString& recipeFile = {});
-    void cancel();
-    bool isBusy() const { return m_busy; }
 
 signals:
-    void busyChanged(bool busy, const QString& what);
-    void progressChanged(double fraction);
     void finished(std::shared_ptr<const optiscope::gui::EvaluationSnapshot> snapshot);
-    void failed(const QString& message); // one line
-    void cancelled();
 
     // Worker → GUI thread, queued.
     void jobDone(std::uint64_t generation, std::shared_ptr<const optiscope::gui::EvaluationSnapshot> snapshot);
-    void jobFailed(std::uint64_t generation, const QString& message, bool wasCancelled);
-    void jobProgress(std::uint64_t generation, double fraction);
-
-private:
-    std::uint64_t startJob(const QString& what);
-    void finishJob(std::uint64_t generation);
-
-    QThreadPool m_pool;
-    std::uint64_t m_generation = 0;
-    std::shared_ptr<core::CancelToken> m_cancel;
-    bool m_busy = false;
 };
 
 } // namespace optiscope::gui

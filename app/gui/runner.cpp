@@ -81,21 +81,16 @@ namespace {
 }
 
 Runner::Runner(QObject* parent)
-    : QObject(parent)
+    : BackgroundJobs(parent)
 {
     qRegisterMetaType<std::shared_ptr<const RunSnapshot>>();
     qRegisterMetaType<std::shared_ptr<const ModelSnapshot>>();
-    qRegisterMetaType<std::uint64_t>("std::uint64_t");
-    // One worker: jobs run in order and the engine's own TBB threads get the cores.
-    m_pool.setMaxThreadCount(1);
-
     connect(
         this, &Runner::jobLoaded, this,
         [this](std::uint64_t generation, std::shared_ptr<const ModelSnapshot> model) {
-            if (generation == m_generation) {
+            if (finishJob(generation)) {
                 m_model = model;
                 m_runModel.reset();
-                finishJob(generation);
                 emit modelLoaded(model);
             }
         },
@@ -103,78 +98,21 @@ Runner::Runner(QObject* parent)
     connect(
         this, &Runner::jobRan, this,
         [this](std::uint64_t generation, std::shared_ptr<const RunSnapshot> snapshot) {
-            if (generation == m_generation) {
-                finishJob(generation);
+            if (finishJob(generation)) {
                 emit runFinished(snapshot);
             }
         },
         Qt::QueuedConnection);
-    connect(
-        this, &Runner::jobFailed, this,
-        [this](std::uint64_t generation, const QString& message, bool wasCancelled) {
-            if (generation == m_generation) {
-                finishJob(generation);
-                if (wasCancelled) {
-                    emit cancelled();
-                } else {
-                    emit failed(message);
-                }
-            }
-        },
-        Qt::QueuedConnection);
-    connect(
-        this, &Runner::jobProgress, this,
-        [this](std::uint64_t generation, double fraction) {
-            if (generation == m_generation && m_busy) {
-                emit progressChanged(fraction);
-            }
-        },
-        Qt::QueuedConnection);
 }
 
-Runner::~Runner()
-{
-    if (m_cancel) {
-        m_cancel->cancel();
-    }
-    m_pool.waitForDone();
-}
-
-std::uint64_t Runner::startJob(const QString& what)
-{
-    if (m_cancel) {
-        m_cancel->cancel(); // superseded
-    }
-    m_cancel = std::make_shared<core::CancelToken>();
-    ++m_generation;
-    m_busy = true;
-    m_loading = false; // loadModel sets it after this
-    emit busyChanged(true, what);
-    emit progressChanged(-1);
-    return m_generation;
-}
-
-void Runner::finishJob(std::uint64_t generation)
-{
-    if (generation == m_generation && m_busy) {
-        m_busy = false;
-        emit busyChanged(false, {});
-    }
-}
-
-void Runner::cancel()
-{
-    if (m_cancel) {
-        m_cancel->cancel();
-    }
-}
+Runner::~Runner() { stopWorker(); }
 
 void Runner::loadModel(const QString& folder)
 {
-    const std::uint64_t generation = startJob(tr("Loading %1\u2026").arg(folder));
+    const std::uint64_t generation = startJob(tr("Loading %1\u2026").arg(folder), -1);
     m_loading = true;
-    auto cancel = m_cancel;
-    m_pool.start([this, generation, cancel, folder] {
+    auto cancel = cancelToken();
+    pool().start([this, generation, cancel, folder] {
         try {
             const auto start = Clock::now();
             auto progress = [this, generation](double fraction) { emit jobProgress(generation, fraction); };
@@ -198,7 +136,8 @@ void Runner::loadModel(const QString& folder)
 
 void Runner::run(RunRequest request)
 {
-    const std::uint64_t generation = startJob(tr("Running\u2026"));
+    m_loading = false; // before startJob announces the job
+    const std::uint64_t generation = startJob(tr("Running\u2026"), -1);
     auto model = m_model;
     if (!model) {
         emit jobFailed(generation, tr("No model is loaded: open a model folder first (File \u25b8 Open)."), false);
@@ -209,10 +148,10 @@ void Runner::run(RunRequest request)
         replaced->model = m_runModel;
         model = std::move(replaced);
     }
-    auto cancel = m_cancel;
+    auto cancel = cancelToken();
     // A compressed run model is compared with the loaded one on the same input (before/after views).
     std::shared_ptr<const core::Model> baseline = m_runModel && m_model ? m_model->model : nullptr;
-    m_pool.start([this, generation, cancel, model, baseline, request = std::move(request)] {
+    pool().start([this, generation, cancel, model, baseline, request = std::move(request)] {
         try {
             const auto start = Clock::now();
             auto input = prepareInput(*model, request);
