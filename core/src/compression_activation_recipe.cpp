@@ -9,47 +9,10 @@ namespace optiscope::core::detail {
 
 using nlohmann::json;
 
-namespace {
-
-    struct Fields {
-        const json& object;
-        std::set<std::string>& used;
-        const std::function<std::string(const std::string&)>& where;
-
-        std::unexpected<Error> error(const std::string& field, const std::string& problem) const
-        {
-            return fail(ErrorCode::Config, where(field) + ": " + problem);
-        }
-        const json* find(const std::string& field)
-        {
-            used.insert(field);
-            auto it = object.find(field);
-            return it == object.end() ? nullptr : &*it;
-        }
-        Result<std::string> choice(
-            const std::string& field, std::initializer_list<const char*> options, const char* fallback)
-        {
-            const json* value = find(field);
-            if (!value) {
-                return std::string(fallback);
-            }
-            std::string list;
-            for (const char* option : options) {
-                list += (list.empty() ? "" : ", ") + std::string(option);
-                if (value->is_string() && value->get<std::string>() == option) {
-                    return std::string(option);
-                }
-            }
-            return error(field, value->dump() + " is not one of " + list);
-        }
-    };
-
-} // namespace
-
 Result<void> readActivationFields(const json& object, std::set<std::string>& used,
     const std::function<std::string(const std::string&)>& where, ActivationQuantSpec& spec, json& key)
 {
-    Fields f { object, used, where };
+    FieldReader f { object, used, where };
     const json* bits = f.find("bits");
     if (!bits) {
         return f.error("bits", "missing");
@@ -114,7 +77,7 @@ Result<void> readActivationFields(const json& object, std::set<std::string>& use
 Result<void> readLlmInt8Fields(const json& object, std::set<std::string>& used,
     const std::function<std::string(const std::string&)>& where, double& threshold, json& key)
 {
-    Fields f { object, used, where };
+    FieldReader f { object, used, where };
     if (const json* value = f.find("threshold")) {
         if (!value->is_number() || !(value->get<double>() > 0.0) || !std::isfinite(value->get<double>())) {
             return f.error("threshold", "must be a positive number, got " + value->dump());
