@@ -5,6 +5,7 @@
 #include "optiscope/accelsim/scalesim_io.h"
 #include "optiscope/accelsim/simulate.h"
 
+#include "accelsim_fixtures.h"
 #include "scalesim_reference.h"
 
 #include <QTest>
@@ -13,6 +14,7 @@
 #include <random>
 
 using namespace optiscope::accelsim;
+using accelsim_fixtures::gemm;
 
 namespace {
 // SCALE-Sim prints utilization with 3 decimals in its golden output.
@@ -33,15 +35,6 @@ ArrayConfig makeConfig(Dataflow df, std::int64_t rows, std::int64_t cols, bool c
         qFatal("%s", config.error().message.c_str());
     }
     return *config;
-}
-
-Layer gemm(std::int64_t m, std::int64_t n, std::int64_t k)
-{
-    auto layer = layerFromGemm("g", m, n, k, "test");
-    if (!layer) {
-        qFatal("%s", layer.error().message.c_str());
-    }
-    return *layer;
 }
 
 scalesim_reference::Df refDf(Dataflow df)

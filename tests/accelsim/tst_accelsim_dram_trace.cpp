@@ -2,6 +2,7 @@
 // SPDX-FileCopyrightText: Optiscope developers
 // Per-cycle DRAM traffic (CycleState's DRAM fields, dramBandwidthOverTime, the trace files): hand-derived USER
 // schedules cycle by cycle, and series that sum to the report's DRAM totals exactly.
+#include "accelsim_fixtures.h"
 #include "optiscope/accelsim/scalesim_io.h"
 #include "optiscope/accelsim/simulate.h"
 #include "optiscope/accelsim/trace.h"
@@ -12,6 +13,8 @@
 #include <sstream>
 
 using namespace optiscope::accelsim;
+using accelsim_fixtures::gemm;
+using accelsim_fixtures::makeStepper;
 
 namespace {
 ArrayConfig makeConfig(Dataflow df, std::int64_t rows, std::int64_t cols, std::vector<std::int64_t> bandwidth = {},
@@ -32,19 +35,6 @@ ArrayConfig makeConfig(Dataflow df, std::int64_t rows, std::int64_t cols, std::v
     }
     return *config;
 }
-
-Stepper makeStepper(std::vector<Layer> layers, const ArrayConfig& config)
-{
-    Workload w;
-    w.layers = std::move(layers);
-    auto stepper = Stepper::create(std::move(w), config);
-    if (!stepper) {
-        qFatal("%s", stepper.error().message.c_str());
-    }
-    return *stepper;
-}
-
-Layer gemm(std::int64_t m, std::int64_t n, std::int64_t k) { return *layerFromGemm("g", m, n, k, "test"); }
 
 struct Series {
     std::vector<std::int64_t> ifmap, filter, ofmap;

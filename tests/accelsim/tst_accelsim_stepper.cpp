@@ -5,6 +5,7 @@
 #include "optiscope/accelsim/simulate.h"
 #include "optiscope/accelsim/stepper.h"
 
+#include "accelsim_fixtures.h"
 #include "scalesim_reference.h"
 
 #include <QTest>
@@ -12,6 +13,8 @@
 #include <random>
 
 using namespace optiscope::accelsim;
+using accelsim_fixtures::gemm;
+using accelsim_fixtures::makeStepper;
 
 namespace {
 ArrayConfig makeConfig(Dataflow df, std::int64_t rows, std::int64_t cols, bool compat = true)
@@ -27,26 +30,6 @@ ArrayConfig makeConfig(Dataflow df, std::int64_t rows, std::int64_t cols, bool c
         qFatal("%s", config.error().message.c_str());
     }
     return *config;
-}
-
-Layer gemm(std::int64_t m, std::int64_t n, std::int64_t k, std::string name = "g")
-{
-    auto layer = layerFromGemm(std::move(name), m, n, k, "test");
-    if (!layer) {
-        qFatal("%s", layer.error().message.c_str());
-    }
-    return *layer;
-}
-
-Stepper makeStepper(std::vector<Layer> layers, const ArrayConfig& config)
-{
-    Workload w;
-    w.layers = std::move(layers);
-    auto stepper = Stepper::create(std::move(w), config);
-    if (!stepper) {
-        qFatal("%s", stepper.error().message.c_str());
-    }
-    return *stepper;
 }
 
 scalesim_reference::Df refDf(Dataflow df)
