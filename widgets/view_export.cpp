@@ -29,7 +29,12 @@ namespace {
         return {};
     }
 
-    void saveWithDialog(QWidget* view, const QString& baseName, bool svg)
+    QImage imageOf(QWidget* view, const ViewImageSource& source)
+    {
+        return source ? source() : view->grab().toImage();
+    }
+
+    void saveWithDialog(QWidget* view, const QString& baseName, bool svg, const ViewImageSource& source = {})
     {
         const QString filter = svg ? QObject::tr("SVG image (*.svg)") : QObject::tr("PNG image (*.png)");
         const QString path = QFileDialog::getSaveFileName(
@@ -37,7 +42,7 @@ namespace {
         if (path.isEmpty()) {
             return;
         }
-        const QString error = svg ? saveViewSvg(view, path) : saveViewPng(view, path);
+        const QString error = svg ? saveViewSvg(view, path) : saveImagePng(imageOf(view, source), path);
         if (!error.isEmpty()) {
             QMessageBox::warning(view, QObject::tr("Export view"), error);
         }
@@ -45,12 +50,14 @@ namespace {
 
 } // namespace
 
-QString saveViewPng(QWidget* view, const QString& path)
+QString saveViewPng(QWidget* view, const QString& path) { return saveImagePng(view->grab().toImage(), path); }
+
+QString saveImagePng(const QImage& image, const QString& path)
 {
     QByteArray bytes;
     QBuffer buffer(&bytes);
     buffer.open(QIODevice::WriteOnly);
-    if (!view->grab().save(&buffer, "PNG")) {
+    if (image.isNull() || !image.save(&buffer, "PNG")) {
         return QObject::tr("%1: the view could not be rendered as PNG").arg(path);
     }
     return writeWhole(path, bytes);
@@ -77,11 +84,11 @@ QString saveViewSvg(QWidget* view, const QString& path)
     return writeWhole(path, bytes);
 }
 
-void installViewExport(QWidget* view, const QString& defaultBaseName, ExportFormats formats)
+void installViewExport(QWidget* view, const QString& defaultBaseName, ExportFormats formats, ViewImageSource source)
 {
     view->setContextMenuPolicy(Qt::ActionsContextMenu);
     auto* png = new QAction(QObject::tr("Save as PNG\u2026"), view);
-    QObject::connect(png, &QAction::triggered, view, [view, defaultBaseName] { saveWithDialog(view, defaultBaseName, false); });
+    QObject::connect(png, &QAction::triggered, view, [view, defaultBaseName, source] { saveWithDialog(view, defaultBaseName, false, source); });
     view->addAction(png);
     if (formats == ExportFormats::PngAndSvg) {
         auto* svg = new QAction(QObject::tr("Save as SVG\u2026"), view);
@@ -89,7 +96,7 @@ void installViewExport(QWidget* view, const QString& defaultBaseName, ExportForm
         view->addAction(svg);
     }
     auto* copy = new QAction(QObject::tr("Copy image"), view);
-    QObject::connect(copy, &QAction::triggered, view, [view] { QGuiApplication::clipboard()->setPixmap(view->grab()); });
+    QObject::connect(copy, &QAction::triggered, view, [view, source] { QGuiApplication::clipboard()->setImage(imageOf(view, source)); });
     view->addAction(copy);
 }
 

@@ -4,6 +4,8 @@
 
 #include "accelerator_config_form.h"
 #include "layer_stats_model.h"
+#include "pe_activity_sampler.h"
+#include "pe_activity_view.h"
 #include "pe_grid_view.h"
 #include "pe_operand_text.h"
 #include "traffic_chart.h"
@@ -158,10 +160,18 @@ AcceleratorPanel::AcceleratorPanel(QWidget* parent)
                              "current cycle"));
     widgets::installViewExport(m_traffic, QStringLiteral("memory-traffic"));
     m_views->addTab(m_traffic, tr("Memory traffic"));
+    m_activity = new widgets::PeActivityView(this);
+    m_activity->setObjectName(QStringLiteral("peActivity3d"));
+    m_activity->setStateLegend(stateNames(), stateColors());
+    m_activity->setToolTip(tr("PE states over a window of cycles around the current one (z = cycle); drag to rotate"));
+    widgets::installViewExport(m_activity, QStringLiteral("pe-activity-3d"), widgets::ExportFormats::PngOnly,
+        [view = m_activity] { return view->grabImage(); });
+    m_views->addTab(m_activity, tr("PE activity 3D"));
     connect(m_views, &QTabWidget::currentChanged, this, [this] {
         if (m_views->currentWidget() == m_traffic && m_stepper) {
             showTraffic();
         }
+        showActivity();
     });
     bottomLayout->addWidget(m_views, 1);
 
@@ -422,6 +432,7 @@ void AcceleratorPanel::showCycle()
     if (m_views->currentWidget() == m_traffic) {
         showTraffic();
     }
+    showActivity();
     m_traffic->setMarker(static_cast<double>(s.layerCycle));
     emit cycleShown(s.cycle);
 }
@@ -441,6 +452,13 @@ void AcceleratorPanel::showTraffic()
                                  traffic.sampled ? tr(" (sampled)") : QString()),
         tr("cycle of the matrix product"), tr("words per cycle"), traffic.series);
     m_traffic->setMarker(static_cast<double>(m_stepper->atEnd() ? 0 : m_stepper->state().layerCycle));
+}
+
+void AcceleratorPanel::showActivity()
+{
+    if (m_stepper && m_views->currentWidget() == m_activity) {
+        m_activity->setData(samplePeActivity(*m_stepper));
+    }
 }
 
 void AcceleratorPanel::setPlaying(bool playing)

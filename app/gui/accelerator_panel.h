@@ -26,6 +26,7 @@ class QTimer;
 class QTabWidget;
 
 namespace optiscope::widgets {
+class PeActivityView;
 class PeGridView;
 class TrafficChart;
 }
@@ -61,6 +62,7 @@ public:
     AcceleratorConfigForm* configForm() const { return m_form; }
     widgets::PeGridView* peGrid() const { return m_grid; }
     widgets::TrafficChart* trafficChart() const { return m_traffic; }
+    widgets::PeActivityView* peActivityView() const { return m_activity; } // the "PE activity 3D" tab
     QTabWidget* viewTabs() const { return m_views; }
     QTableView* layerTable() const { return m_table; }
     LayerStatsModel* layerModel() const { return m_model; }
@@ -88,6 +90,7 @@ private:
     void resimulate();
     void showCycle();
     void showTraffic(); // the shown layer's traffic chart, when it is not up to date
+    void showActivity(); // the 3D PE activity around the current cycle, when its tab is shown
     void advancePlayback();
     void showError(const QString& message);
 
@@ -98,6 +101,7 @@ private:
     QTableView* m_table = nullptr;
     widgets::PeGridView* m_grid = nullptr;
     widgets::TrafficChart* m_traffic = nullptr;
+    widgets::PeActivityView* m_activity = nullptr;
     QTabWidget* m_views = nullptr;
     int m_trafficLayer = -1; // the layer the chart shows
     QLabel* m_cycleInfo = nullptr;

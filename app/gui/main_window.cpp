@@ -6,6 +6,7 @@
 #include "attention_summary_panel.h"
 #include "attention_bars_view.h"
 #include "attention_heatmap_view.h"
+#include "attention_volume_view.h"
 #include "compression_panel.h"
 #include "head_grid_view.h"
 #include "input_panel.h"
@@ -182,10 +183,18 @@ void MainWindow::createDocks()
     m_barsMode = new QComboBox(barsPanel);
     m_barsMode->addItem(tr("All heads of the layer"));
     m_barsMode->addItem(tr("Selected head only"));
+    m_barsMode->addItem(tr("Volume: heads of the layer (head \u00d7 query \u00d7 key)"));
+    m_barsMode->addItem(tr("Volume: layers of the head (layer \u00d7 query \u00d7 key)"));
     barsLayout->addWidget(m_barsMode);
     m_bars = new widgets::AttentionBarsView(barsPanel);
-    widgets::installViewExport(m_bars, QStringLiteral("attention-3d"), widgets::ExportFormats::PngOnly);
+    widgets::installViewExport(m_bars, QStringLiteral("attention-3d"), widgets::ExportFormats::PngOnly,
+        [view = m_bars] { return view->grabImage(); });
     barsLayout->addWidget(m_bars, 1);
+    m_volume = new widgets::AttentionVolumeView(barsPanel);
+    widgets::installViewExport(m_volume, QStringLiteral("attention-volume"), widgets::ExportFormats::PngOnly,
+        [view = m_volume] { return view->grabImage(); });
+    barsLayout->addWidget(m_volume, 1);
+    m_volume->hide();
     barsDock->setWidget(barsPanel);
     addDockWidget(Qt::RightDockWidgetArea, barsDock);
 
@@ -199,8 +208,15 @@ void MainWindow::createDocks()
                                      : widgets::AttentionHeatmapView::ScaleMode::HeadMaximum);
     });
     connect(m_barsMode, &QComboBox::currentIndexChanged, this, [this](int index) {
-        m_bars->setMode(index == 0 ? widgets::AttentionBarsView::Mode::AllHeadsOfLayer
-                                   : widgets::AttentionBarsView::Mode::SelectedHead);
+        const bool volume = index >= 2; // 0, 1: bar fields; 2, 3: stacked slices
+        m_bars->setVisible(!volume);
+        m_volume->setVisible(volume);
+        if (volume) {
+            m_volume->setStack(index == 2 ? widgets::AttentionStack::HeadsOfLayer : widgets::AttentionStack::LayersOfHead);
+        } else {
+            m_bars->setMode(index == 0 ? widgets::AttentionBarsView::Mode::AllHeadsOfLayer
+                                       : widgets::AttentionBarsView::Mode::SelectedHead);
+        }
     });
 }
 
@@ -424,6 +440,7 @@ void MainWindow::selectHead(int layer, int head)
     m_grid->setCurrent(layer, head);
     m_heatmap->setSelection(layer, head);
     m_bars->setSelection(layer, head);
+    m_volume->setSelection(layer, head);
     m_summaries->setSelection(layer, head);
 }
 
@@ -470,6 +487,7 @@ void MainWindow::onModelLoaded(const std::shared_ptr<const ModelSnapshot>& model
     m_heatmap->setData(nullptr);
     m_grid->setData(nullptr);
     m_bars->setData(nullptr);
+    m_volume->setData(nullptr);
     m_summaries->setData(nullptr, nullptr);
     const core::ModelConfig& config = model->model->config();
     m_layerSpin->setRange(0, std::max(0, config.layers - 1));
@@ -541,6 +559,7 @@ void MainWindow::showAttention()
     m_grid->setData(data);
     const widgets::AttentionDataPtr probabilities = data && data->signedValues ? m_lastRun->attention : data;
     m_bars->setData(probabilities);
+    m_volume->setData(probabilities);
     m_summaries->setData(data, probabilities);
 }
 

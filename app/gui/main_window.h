@@ -20,6 +20,7 @@ class QTimer;
 namespace optiscope::widgets {
 class AttentionBarsView;
 class AttentionHeatmapView;
+class AttentionVolumeView;
 class HeadGridView;
 }
 
@@ -60,6 +61,8 @@ public:
     widgets::AttentionHeatmapView* heatmapView() const { return m_heatmap; }
     widgets::HeadGridView* headGridView() const { return m_grid; }
     widgets::AttentionBarsView* barsView() const { return m_bars; }
+    widgets::AttentionVolumeView* volumeView() const { return m_volume; } // the 3D dock's volume modes
+    QComboBox* barsModeCombo() const { return m_barsMode; }
     AttentionSummaryPanel* attentionSummaryPanel() const { return m_summaries; }
     QSpinBox* layerSpin() const { return m_layerSpin; }
     QSpinBox* headSpin() const { return m_headSpin; }
@@ -126,6 +129,7 @@ private:
     widgets::AttentionHeatmapView* m_heatmap = nullptr;
     widgets::HeadGridView* m_grid = nullptr;
     widgets::AttentionBarsView* m_bars = nullptr;
+    widgets::AttentionVolumeView* m_volume = nullptr;
     AttentionSummaryPanel* m_summaries = nullptr;
     QSpinBox* m_layerSpin = nullptr;
     QSpinBox* m_headSpin = nullptr;
