@@ -175,7 +175,7 @@ std::shared_ptr<const gui::RunSnapshot> TestMainWindow::runAndWait()
     m_window->inputPanel()->textEdit()->setFocus();
     // Ctrl+Return is the Model ▸ Run shortcut.
     QTest::keyClick(m_window->inputPanel()->textEdit(), Qt::Key_Return, Qt::ControlModifier);
-    QTest::qWaitFor([&] { return displayed.count() == 1 || failed.count() == 1; }, kRunTimeoutMs);
+    (void)QTest::qWaitFor([&] { return displayed.count() == 1 || failed.count() == 1; }, kRunTimeoutMs); // checked below
     if (displayed.isEmpty() && failed.isEmpty()) {
         qWarning() << "run did not finish";
         return nullptr;

@@ -241,7 +241,7 @@ void TestViews3d::peActivityBlocksALargeArray()
     accelsim::Stepper probe = panel->stepperForTests();
     std::vector<accelsim::PeState> states;
     probe.peStates(states);
-    for (const auto [gridRow, gridCol] : { std::pair { 0, 0 }, std::pair { 5, 7 }, std::pair { 31, 31 } }) {
+    for (const auto& [gridRow, gridCol] : { std::pair { 0, 0 }, std::pair { 5, 7 }, std::pair { 31, 31 } }) {
         std::array<int, 5> n {};
         for (int r = gridRow * 4; r < gridRow * 4 + 4; ++r) {
             for (int c = gridCol * 4; c < gridCol * 4 + 4; ++c) {
