@@ -13,6 +13,7 @@
 
 #include <numeric>
 #include <random>
+#include <sstream>
 
 using namespace optiscope::accelsim;
 
@@ -200,9 +201,18 @@ private slots:
         auto json = parseArrayConfigJson(formatArrayConfigJson(config), "round.json");
         QVERIFY(json);
         QVERIFY(json->params().unstructuredSparseWeights);
-        QVERIFY(!parseScaleSimConfig("[architecture_presets]\nArrayHeight = 4\nArrayWidth = 4\n", "d.cfg")
-                     ->params()
-                     .unstructuredSparseWeights);
+        // A .cfg without the key (every SCALE-Sim file) reads as dense PEs.
+        std::string plain = formatScaleSimConfig(makeConfig(Dataflow::OutputStationary, 8, 8, false));
+        std::string withoutKey;
+        std::istringstream lines(plain);
+        for (std::string line; std::getline(lines, line);) {
+            if (line.find("UnstructuredSparseWeights") == std::string::npos) {
+                withoutKey += line + "\n";
+            }
+        }
+        auto parsed = parseScaleSimConfig(withoutKey, "plain.cfg");
+        QVERIFY2(parsed, parsed ? "" : parsed.error().message.c_str());
+        QVERIFY(!parsed->params().unstructuredSparseWeights);
     }
 
     void opTraceCarriesColumnCounts()
