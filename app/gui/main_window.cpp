@@ -519,6 +519,7 @@ void MainWindow::onRunFinished(const std::shared_ptr<const RunSnapshot>& snapsho
         ? widgets::attentionDifference(*snapshot->attention, *snapshot->baselineAttention)
         : nullptr;
     showAttention();
+    m_tensors->setRun(snapshot);
     m_accelerator->setOpTrace(snapshot->result.opTrace, QFileInfo(m_runner->model() ? m_runner->model()->folder : QString()).fileName());
     selectHead(m_layerSpin->value(), m_headSpin->value());
     m_runLabel->setText(tr("Last run: %1 tokens, %2 ms")

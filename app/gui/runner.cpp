@@ -162,6 +162,7 @@ void Runner::run(RunRequest request)
             core::CaptureOptions capture;
             capture.attention = true;
             capture.opTrace = true; // the accelerator simulates the run's matrix products
+            capture.linearInputs = true; // the Weights dock's activation histograms
             auto result = core::run(*model->model, *input, capture, cancel.get());
             if (!result) {
                 emit jobFailed(generation, QString::fromStdString(result.error().message),

@@ -2,6 +2,7 @@
 // SPDX-FileCopyrightText: Optiscope developers
 #include "tensor_inspector.h"
 
+#include "activation_view_data.h"
 #include "histogram_view.h"
 #include "sparsity_view.h"
 #include "tensor_view_data.h"
@@ -10,6 +11,8 @@
 #include "optiscope/core/compression/matrix_shape.h"
 
 #include <QCheckBox>
+#include <QComboBox>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QRegularExpression>
@@ -60,6 +63,12 @@ TensorInspector::TensorInspector(QWidget* parent)
     m_logScale = new QCheckBox(tr("Log count axis"), this);
     m_logScale->setChecked(true);
     connect(m_logScale, &QCheckBox::toggled, m_histogram, &widgets::HistogramView::setLogScale);
+    m_histogramSource = new QComboBox(this);
+    m_histogramSource->addItem(tr("Weights (base values, recipe's levels)"));
+    m_histogramSource->addItem(tr("Input activations (last run)"));
+    m_histogramSource->setToolTip(tr("The selected layer's input as the last run fed it, with what activation "
+                                     "quantization does to it (survey \u00a7VI)"));
+    connect(m_histogramSource, &QComboBox::currentIndexChanged, this, &TensorInspector::showSelected);
     m_summary = new QLabel(this);
     m_summary->setWordWrap(true);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -67,8 +76,11 @@ TensorInspector::TensorInspector(QWidget* parent)
     auto* histogramPanel = new QWidget(this);
     auto* histogramLayout = new QVBoxLayout(histogramPanel);
     histogramLayout->setContentsMargins(0, 0, 0, 0);
+    auto* histogramControls = new QHBoxLayout;
+    histogramControls->addWidget(m_histogramSource, 1);
+    histogramControls->addWidget(m_logScale);
+    histogramLayout->addLayout(histogramControls);
     histogramLayout->addWidget(m_histogram, 1);
-    histogramLayout->addWidget(m_logScale);
     auto* views = new QSplitter(Qt::Vertical, this);
     views->addWidget(m_sparsity);
     views->addWidget(histogramPanel);
@@ -101,6 +113,14 @@ void TensorInspector::setModel(std::shared_ptr<const core::Model> model)
         if (first && first->childCount() > 0) {
             m_tree->setCurrentItem(first->child(0));
         }
+        showSelected();
+    }
+}
+
+void TensorInspector::setRun(std::shared_ptr<const RunSnapshot> run)
+{
+    m_run = std::move(run);
+    if (m_histogramSource->currentIndex() == 1) {
         showSelected();
     }
 }
@@ -184,9 +204,26 @@ void TensorInspector::showSelected()
         return;
     }
     m_sparsity->setMask(data->mask, shortName(name), data->pattern);
-    m_histogram->setData(std::move(data->histogram));
+    showHistogram(name, std::move(data->histogram));
     m_summary->setText(QStringLiteral("<b>%1</b> %2").arg(name.toHtmlEscaped(), data->summary.toHtmlEscaped()));
     emit tensorShown(name);
+}
+
+void TensorInspector::showHistogram(const QString& name, widgets::HistogramData weights)
+{
+    if (m_histogramSource->currentIndex() == 0) {
+        m_histogram->setData(std::move(weights));
+        return;
+    }
+    const core::LinearInput* input = m_run ? findLinearInput(m_run->result.linearInputs, name.toStdString()) : nullptr;
+    if (!input) {
+        widgets::HistogramData empty;
+        empty.title = m_run ? tr("The last run has no input for %1 (not a linear layer's weight)").arg(name)
+                            : tr("Run some text (Ctrl+Return) to see this layer's input activations");
+        m_histogram->setData(std::move(empty));
+        return;
+    }
+    m_histogram->setData(activationHistogram(*input, *m_run->model, name.toStdString()));
 }
 
 } // namespace optiscope::gui

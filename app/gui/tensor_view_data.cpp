@@ -43,9 +43,23 @@ std::vector<MaskCell> classifyMask(
     return cells;
 }
 
-std::vector<double> quantizationLevels(const core::Model& model, const std::string& name)
+std::vector<double> integerGridLevels(int bits, bool symmetric, double scale, int zeroPoint)
 {
     constexpr int kMaxLevelBits = 10;
+    std::vector<double> levels;
+    if (bits < 1 || bits > kMaxLevelBits) {
+        return levels;
+    }
+    const int low = symmetric ? -((1 << (bits - 1)) - 1) : 0;
+    const int high = symmetric ? (1 << (bits - 1)) - 1 : (1 << bits) - 1;
+    for (int v = low; v <= high; ++v) {
+        levels.push_back((v - (symmetric ? 0 : zeroPoint)) * scale);
+    }
+    return levels;
+}
+
+std::vector<double> quantizationLevels(const core::Model& model, const std::string& name)
+{
     const auto* compressed = dynamic_cast<const core::CompressedModel*>(&model);
     const core::CompressedTensor* tensor = compressed ? compressed->compressed(name) : nullptr;
     if (tensor && tensor->quant && tensor->quant->spec.format == core::NumberFormat::Gobo) {
@@ -55,24 +69,11 @@ std::vector<double> quantizationLevels(const core::Model& model, const std::stri
         return {};
     }
     const core::QuantParams& q = *tensor->quant;
-    if (q.spec.format != core::NumberFormat::Int || q.spec.bits > kMaxLevelBits) {
+    if (q.spec.format != core::NumberFormat::Int) {
         return {};
     }
-    const double scale = q.scales.front();
-    std::vector<double> levels;
-    if (q.spec.symmetric) {
-        const int qmax = (1 << (q.spec.bits - 1)) - 1;
-        for (int v = -qmax; v <= qmax; ++v) {
-            levels.push_back(v * scale);
-        }
-    } else {
-        const int qmax = (1 << q.spec.bits) - 1;
-        const int zero = q.zeroPoints.empty() ? 0 : q.zeroPoints.front();
-        for (int v = 0; v <= qmax; ++v) {
-            levels.push_back((v - zero) * scale);
-        }
-    }
-    return levels;
+    return integerGridLevels(
+        q.spec.bits, q.spec.symmetric, q.scales.front(), q.zeroPoints.empty() ? 0 : q.zeroPoints.front());
 }
 
 namespace {

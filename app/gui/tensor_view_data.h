@@ -37,6 +37,10 @@ struct TensorViewData {
 std::vector<widgets::MaskCell> classifyMask(
     const core::MatrixShape& shape, std::span<const float> values, std::span<const std::uint8_t> mask);
 
+// The values an integer grid can represent, (q − zero) · scale: q in ±(2^(bits−1) − 1) when symmetric,
+// else in [0, 2^bits − 1]; empty above 10 bits (too many to draw).
+std::vector<double> integerGridLevels(int bits, bool symmetric, double scale, int zeroPoint);
+
 // The quantization levels of one scale group (the first: output feature 0 / group 0 of it) of an int
 // quantization; empty for float formats and widths above 10 bits.
 std::vector<double> quantizationLevels(const core::Model& model, const std::string& name);

@@ -210,6 +210,9 @@ Result<void> runBert(const Model& model, const RunInput& input, const CaptureOpt
     prepareResult(c, n, capture, result);
     OpRecorder recorder(capture.opTrace ? &result.opTrace : nullptr, &model);
     recorder.setOutlierSink(&result.int8OutlierColumns);
+    if (capture.linearInputs) {
+        recorder.setLinearInputSink(&result.linearInputs);
+    }
     const std::uint8_t* inputValid = input.attentionMask.empty() ? nullptr : input.attentionMask.data();
     auto pruner = makePruner(model, n, inputValid);
     EncoderScratch s(n, c, !capture.attention || pruner);
@@ -295,6 +298,9 @@ Result<void> runVit(const Model& model, const RunInput& input, const CaptureOpti
     prepareResult(c, n, capture, result);
     OpRecorder recorder(capture.opTrace ? &result.opTrace : nullptr, &model);
     recorder.setOutlierSink(&result.int8OutlierColumns);
+    if (capture.linearInputs) {
+        recorder.setLinearInputSink(&result.linearInputs);
+    }
     auto pruner = makePruner(model, n, nullptr);
     EncoderScratch s(n, c, !capture.attention || pruner);
 

@@ -215,6 +215,9 @@ Result<void> runGpt2(const Model& model, const RunInput& input, const CaptureOpt
     }
     OpRecorder recorder(capture.opTrace ? &result.opTrace : nullptr, &model);
     recorder.setOutlierSink(&result.int8OutlierColumns);
+    if (capture.linearInputs) {
+        recorder.setLinearInputSink(&result.linearInputs);
+    }
     const std::uint8_t* keyValid = input.attentionMask.empty() ? nullptr : input.attentionMask.data();
     std::optional<TokenPruner> pruner;
     if (const TokenPruningPolicy* policy = model.tokenPruning(); policy && policy->enabled()) {

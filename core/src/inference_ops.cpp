@@ -151,12 +151,25 @@ void OpRecorder::record(
     m_trace->ops.push_back(std::move(op));
 }
 
+void OpRecorder::noteLinearInput(const std::string& weight, const ConstMatrixRef& x)
+{
+    if (!m_linearInputs || weight.empty()) {
+        return;
+    }
+    LinearInput& input = (*m_linearInputs)[weight];
+    input.rows = x.rows();
+    input.cols = x.cols();
+    input.values.resize(static_cast<std::size_t>(x.size()));
+    Eigen::Map<RowMatrix>(input.values.data(), x.rows(), x.cols()) = x; // x may be a strided block
+}
+
 void linear(const ConstMatrixRef& x, const Weight& weight, const Weight* bias, WeightLayout layout, MatrixRef out,
     OpRecorder& recorder, const OpLabel& label)
 {
     OPTISCOPE_CHECK(weight.shape.size() == 2);
     const auto rows = weight.shape[0], cols = weight.shape[1];
     const ConstMatrixMap w(weight.data, rows, cols);
+    recorder.noteLinearInput(label.bOperand, x);
     const ActivationQuantization* quantization = recorder.model() && !label.bOperand.empty()
         ? recorder.model()->activationQuantization(label.bOperand)
         : nullptr;

@@ -62,11 +62,15 @@ public:
             (*m_outliers)[weight] = columns;
         }
     }
+    // Where linear() copies its inputs per weight (nullptr: not captured).
+    void setLinearInputSink(std::map<std::string, LinearInput>* sink) { m_linearInputs = sink; }
+    void noteLinearInput(const std::string& weight, const ConstMatrixRef& x);
 
 private:
     optrace::OpTrace* m_trace;
     const Model* m_model;
     std::map<std::string, std::int64_t>* m_outliers = nullptr;
+    std::map<std::string, LinearInput>* m_linearInputs = nullptr;
     // Column nonzero counts per weight, counted once per recorder (a forward pass meets each weight once or
     // per head).
     std::map<const float*, std::shared_ptr<const std::vector<std::int64_t>>> m_columnNonzeros;

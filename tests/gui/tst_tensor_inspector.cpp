@@ -13,6 +13,7 @@
 #include "tensor_view_data.h"
 #include "view_export.h"
 
+#include "optiscope/core/compression/activation_quantization.h"
 #include "optiscope/core/compression/compressed_model.h"
 #include "optiscope/core/compression/matrix_shape.h"
 
@@ -24,6 +25,8 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTest>
+#include <QComboBox>
+#include <QTemporaryDir>
 #include <QTreeWidget>
 
 #include <cmath>
@@ -53,6 +56,7 @@ private slots:
     void treeListsEveryMatrix();
     void showsNmMaskAndInt8Levels();
     void zoomAndFrameTime();
+    void showsInputActivations();
 
 private:
     std::unique_ptr<gui::MainWindow> m_window;
@@ -194,6 +198,44 @@ void TestTensorInspector::zoomAndFrameTime()
     }
     view.fitToView();
     QVERIFY(view.grab().save(outputPath("sparsity_fit.png")));
+}
+
+// The histogram's second source: layer 1's c_fc input from the last run, under a static per-tensor int8
+// grid calibrated on the input text; the levels are the model's own grid and every value is binned.
+void TestTensorInspector::showsInputActivations()
+{
+    QTemporaryDir work;
+    const QString recipe = work.filePath(QStringLiteral("a8.json"));
+    QFile file(recipe);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(R"({"schema": 1, "steps": [{"type": "quantize_activations", "targets": ["*.mlp.c_fc.weight"],
+        "bits": 8, "symmetric": false, "scaling": "static", "granularity": "per_tensor"}]})");
+    file.close();
+    gui::TensorInspector* inspector = m_window->tensorInspector();
+    QSignalSpy ready(m_window->compressionPanel(), &gui::CompressionPanel::compressedModelReady);
+    QVERIFY(m_window->compressionPanel()->openRecipe(recipe));
+    QVERIFY(ready.wait(kTimeoutMs));
+    const auto current = ready.last().at(0).value<std::shared_ptr<const core::Model>>();
+    m_window->runCurrentInput(); // on the compressed model, as Run does
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->lastRun() && m_window->lastRun()->model == current, kTimeoutMs);
+    QVERIFY(inspector->selectTensor(kFc));
+    inspector->histogramSourceCombo()->setCurrentIndex(1);
+    const auto& histogram = inspector->histogramView()->data();
+    const core::ActivationQuantization* q = current->activationQuantization(kFc.toStdString());
+    QVERIFY(q);
+    QCOMPARE(histogram.levels.size(), std::size_t(256)); // asymmetric int8: codes 0..255
+    QVERIFY(std::fabs((histogram.levels[1] - histogram.levels[0]) - q->scale) <= 1e-6 * q->scale);
+    QVERIFY(std::fabs(histogram.levels.front() - (0 - q->zeroPoint) * double(q->scale)) <= 1e-6 * q->scale);
+    std::int64_t binned = 0;
+    for (auto count : histogram.counts) {
+        binned += count;
+    }
+    const auto tokens = m_window->lastRun()->result.tokens;
+    QCOMPARE(binned, std::int64_t(tokens) * 128); // every value of the [T x 128] input
+    QVERIFY2(histogram.note.contains("static per tensor") && histogram.note.contains("SQNR"), qPrintable(histogram.note));
+    QVERIFY(inspector->grab().save(outputPath("weights_input_activations.png")));
+    inspector->histogramSourceCombo()->setCurrentIndex(0);
+    QVERIFY(inspector->histogramView()->data().title.startsWith("Base weights"));
 }
 
 int main(int argc, char** argv)

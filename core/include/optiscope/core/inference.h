@@ -26,6 +26,15 @@ struct CaptureOptions {
     bool attention = false;
     bool hiddenStates = false;
     bool opTrace = false;
+    // The input of every linear layer (before any activation quantization), for activation histograms.
+    bool linearInputs = false;
+};
+
+// One linear layer's input x [rows × cols] (row-major, tokens × input features) as the layer received it.
+struct LinearInput {
+    std::int64_t rows = 0;
+    std::int64_t cols = 0;
+    std::vector<float> values;
 };
 
 struct RunResult {
@@ -52,6 +61,8 @@ struct RunResult {
     // llm_int8 layers (activation_quantization.h): weight name as the op trace names it → input
     // features kept in fp this run (outlier columns). Always filled; empty without llm_int8 steps.
     std::map<std::string, std::int64_t> int8OutlierColumns;
+    // CaptureOptions::linearInputs: weight name as the op trace names it → that layer's input.
+    std::map<std::string, LinearInput> linearInputs;
     double elapsedMs = 0;
 
     float attention(int layer, int head, int query, int key) const
