@@ -205,11 +205,20 @@ QString AcceleratorPanel::errorText() const { return m_error->isVisible() ? m_er
 
 bool AcceleratorPanel::isPlaying() const { return m_timer->isActive(); }
 
-void AcceleratorPanel::setOpTrace(const optrace::OpTrace& trace, const QString& workloadName)
+void AcceleratorPanel::setOpTrace(const optrace::OpTrace& trace, const QString& workloadName, const optrace::OpTrace* baseline)
 {
     m_trace = trace;
+    m_baselineTrace = baseline ? std::optional<optrace::OpTrace>(*baseline) : std::nullopt;
     m_workloadName = workloadName;
     resimulate();
+}
+
+std::optional<AcceleratorPanel::Totals> AcceleratorPanel::currentTotals() const
+{
+    if (!m_stepper) {
+        return std::nullopt;
+    }
+    return Totals { result().totalCycles(), result().totalEnergyPj() };
 }
 
 QString AcceleratorPanel::loadConfig(const QString& path)
@@ -324,6 +333,13 @@ void AcceleratorPanel::resimulate()
                           .arg(grouped(macsDone))
                           .arg(dramBytes / 1024.0, 0, 'f', 1)
                           .arg(r.totalEnergyPj() * 1e-6, 0, 'f', 3));
+    m_baselineTotals = Totals { r.totalCycles(), r.totalEnergyPj() };
+    if (m_baselineTrace) { // analytic mode: the baseline is priced, not stepped
+        auto baseWorkload = accelsim::workloadFromOpTrace(*m_baselineTrace, m_workloadName.toStdString());
+        auto baseResult = baseWorkload ? accelsim::simulate(*baseWorkload, *config) : std::unexpected(baseWorkload.error());
+        m_baselineTotals = baseResult ? std::optional<Totals>(Totals { baseResult->totalCycles(), baseResult->totalEnergyPj() })
+                                      : std::nullopt;
+    }
     m_model->setResult(std::move(*workload), std::move(*result));
     {
         const QSignalBlocker blockSpin(m_cycleSpin);

@@ -43,7 +43,16 @@ public:
     ~AcceleratorPanel() override;
 
     // The matrix products of one forward pass; simulated at once with the current array.
-    void setOpTrace(const optrace::OpTrace& trace, const QString& workloadName);
+    // baseline: the uncompressed model's products on the same input, priced on the same array for the
+    // metrics' baseline column (nullptr: the run model is the base model, baseline = current).
+    void setOpTrace(const optrace::OpTrace& trace, const QString& workloadName, const optrace::OpTrace* baseline = nullptr);
+    struct Totals {
+        qint64 cycles = 0;
+        double energyPj = 0;
+    };
+    // The baseline's and the current run's totals on the current array; nullopt without a result.
+    std::optional<Totals> baselineTotals() const { return m_baselineTotals; }
+    std::optional<Totals> currentTotals() const;
     // A SCALE-Sim .cfg or an Optiscope .json; returns the one-line error (also shown inline), empty on success.
     QString loadConfig(const QString& path);
     // The array as Optiscope's config JSON (sessions), and back; setConfigJson returns the error, empty on success.
@@ -114,6 +123,8 @@ private:
     double m_pendingCycles = 0; // fractional cycles owed to playback between timer ticks
 
     std::optional<optrace::OpTrace> m_trace;
+    std::optional<optrace::OpTrace> m_baselineTrace;
+    std::optional<Totals> m_baselineTotals;
     QString m_workloadName;
     std::optional<accelsim::Stepper> m_stepper;
     std::vector<accelsim::PeState> m_states;

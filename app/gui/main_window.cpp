@@ -11,6 +11,7 @@
 #include "head_grid_view.h"
 #include "input_panel.h"
 #include "lesson_panel.h"
+#include "metrics_table.h"
 #include "model_export.h"
 #include "model_stats.h"
 #include "recent_folders.h"
@@ -50,6 +51,8 @@
 #include <QStyle>
 #include <QTimer>
 #include <QVBoxLayout>
+
+#include <limits>
 
 // Resources of a static library are registered by hand, outside any namespace.
 static void initResources()
@@ -241,6 +244,15 @@ void MainWindow::createAcceleratorDock()
     dock->setObjectName(QStringLiteral("acceleratorDock"));
     m_accelerator = new AcceleratorPanel(dock);
     dock->setWidget(m_accelerator);
+    // The metrics' simulated rows: this run on the dock's array, and the uncompressed model's run with it.
+    connect(m_accelerator, &AcceleratorPanel::simulated, this, [this] {
+        constexpr double kUnknown = std::numeric_limits<double>::quiet_NaN();
+        const auto base = m_accelerator->baselineTotals();
+        const auto now = m_accelerator->currentTotals();
+        m_compression->metricsTable()->setSimulated(base ? double(base->cycles) : kUnknown,
+            now ? double(now->cycles) : kUnknown, base ? base->energyPj : kUnknown, now ? now->energyPj : kUnknown,
+            tr("The last run's matrix products on the Accelerator dock's array"));
+    });
     addDockWidget(Qt::RightDockWidgetArea, dock);
     if (auto* bars = findChild<QDockWidget*>(QStringLiteral("barsDock"))) {
         tabifyDockWidget(bars, dock);
@@ -520,7 +532,9 @@ void MainWindow::onRunFinished(const std::shared_ptr<const RunSnapshot>& snapsho
         : nullptr;
     showAttention();
     m_tensors->setRun(snapshot);
-    m_accelerator->setOpTrace(snapshot->result.opTrace, QFileInfo(m_runner->model() ? m_runner->model()->folder : QString()).fileName());
+    m_accelerator->setOpTrace(snapshot->result.opTrace,
+        QFileInfo(m_runner->model() ? m_runner->model()->folder : QString()).fileName(),
+        snapshot->baselineOpTrace ? &*snapshot->baselineOpTrace : nullptr);
     selectHead(m_layerSpin->value(), m_headSpin->value());
     m_runLabel->setText(tr("Last run: %1 tokens, %2 ms")
                             .arg(snapshot->result.tokens)

@@ -19,7 +19,7 @@ namespace {
         return { baseline ? m.basePerplexity : m.compressedPerplexity, baseline ? 0.0 : m.klMean,
             baseline ? 1.0 : m.top1Agreement, static_cast<double>(m.parameters), static_cast<double>(m.nonzeros),
             static_cast<double>(m.bytesDense), static_cast<double>(m.bytesSparse), static_cast<double>(m.macsDense),
-            m.macsEffective };
+            m.macsEffective, kNan, kNan };
     }
 
     QString format(int row, double value)
@@ -38,6 +38,8 @@ namespace {
         case MetricsTable::BytesDense:
         case MetricsTable::BytesSparse:
             return locale.formattedDataSize(static_cast<qint64>(value), 2, QLocale::DataSizeTraditionalFormat);
+        case MetricsTable::SimulatedEnergy:
+            return QStringLiteral("%1 \u00b5J").arg(locale.toString(value * 1e-6, 'f', 3));
         default:
             return locale.toString(static_cast<qlonglong>(std::llround(value)));
         }
@@ -50,7 +52,7 @@ MetricsTable::MetricsTable(QWidget* parent)
     setObjectName(QStringLiteral("compressionMetrics"));
     setHorizontalHeaderLabels({ tr("Baseline"), tr("Current"), tr("Change") });
     setVerticalHeaderLabels({ tr("Perplexity"), tr("KL (nats/token)"), tr("Top-1 agreement"), tr("Parameters"),
-        tr("Nonzeros"), tr("Bytes (dense)"), tr("Bytes (sparse)"), tr("MACs (dense)"), tr("MACs (effective)") });
+        tr("Nonzeros"), tr("Bytes (dense)"), tr("Bytes (sparse)"), tr("MACs (dense)"), tr("MACs (effective)"), tr("Cycles (simulated)"), tr("Energy (simulated)") });
     const QStringList tips = { tr("exp(mean negative log-likelihood) of the next token on the current input."),
         tr("Mean KL divergence from the base model's next-token distribution to the compressed one's."),
         tr("Fraction of positions where both models predict the same top token."),
@@ -58,7 +60,9 @@ MetricsTable::MetricsTable(QWidget* parent)
         tr("Storage with zeros kept in place, at each tensor's bit width, plus quantization scales."),
         tr("As dense, but pruned tensors store only kept values plus a 1-bit mask."),
         tr("Multiply-accumulates of every GEMM for one window of the input."),
-        tr("Dense MACs with each weight GEMM scaled by the fraction of weights kept.") };
+        tr("Dense MACs with each weight GEMM scaled by the fraction of weights kept."),
+        tr("Total cycles of the last run's matrix products on the Accelerator dock's array (analytic mode)."),
+        tr("Energy of those matrix products on that array (MACs, SRAM, DRAM; the array's energy table).") };
     for (int row = 0; row < RowCount; ++row) {
         verticalHeaderItem(row)->setToolTip(tips.at(row));
         for (int column = 0; column < ColumnCount; ++column) {
@@ -76,6 +80,7 @@ MetricsTable::MetricsTable(QWidget* parent)
     setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Maximum);
     clearMetrics();
+    setSimulated(kNan, kNan, kNan, kNan, tr("Run some text to simulate it on the array."));
 }
 
 void MetricsTable::clearMetrics(const QString& note) { setMetrics(std::nullopt, std::nullopt, note); }
@@ -93,30 +98,40 @@ void MetricsTable::setMetrics(const std::optional<core::CompressionMetrics>& bas
     if (current) {
         now = values(*current, false);
     }
-    for (int row = 0; row < RowCount; ++row) {
-        const double b = base.at(row);
-        const double c = now.at(row);
-        const std::array<double, ColumnCount> cells = { b, c, c - b };
-        for (int column = 0; column < ColumnCount; ++column) {
-            QTableWidgetItem* cell = item(row, column);
-            const double v = cells.at(column);
-            cell->setData(kValueRole, v);
-            if (column == Change && !std::isnan(v)) {
-                // Relative change reads best for sizes; perplexity/KL/agreement as absolute deltas.
-                // agreement as percentage points.
-                const QString sign = v >= 0 ? QStringLiteral("+") : QString();
-                if (row >= Parameters && b != 0) {
-                    cell->setText(QStringLiteral("%1%2 %").arg(sign).arg(100.0 * v / b, 0, 'f', 1));
-                } else if (row == Top1) {
-                    cell->setText(tr("%1%2 pp").arg(sign).arg(100.0 * v, 0, 'f', 1));
-                } else {
-                    cell->setText(QStringLiteral("%1%2").arg(sign).arg(v, 0, 'g', 4));
-                }
+    for (int row = 0; row < SimulatedCycles; ++row) { // the simulated rows come from setSimulated
+        setRow(row, base.at(row), now.at(row), note);
+    }
+}
+
+void MetricsTable::setSimulated(
+    double baselineCycles, double currentCycles, double baselineEnergyPj, double currentEnergyPj, const QString& note)
+{
+    setRow(SimulatedCycles, baselineCycles, currentCycles, note);
+    setRow(SimulatedEnergy, baselineEnergyPj, currentEnergyPj, note);
+}
+
+void MetricsTable::setRow(int row, double b, double c, const QString& note)
+{
+    const std::array<double, ColumnCount> cells = { b, c, c - b };
+    for (int column = 0; column < ColumnCount; ++column) {
+        QTableWidgetItem* cell = item(row, column);
+        const double v = cells.at(column);
+        cell->setData(kValueRole, v);
+        if (column == Change && !std::isnan(v)) {
+            // Relative change reads best for sizes and costs; perplexity/KL as absolute deltas, agreement
+            // as percentage points.
+            const QString sign = v >= 0 ? QStringLiteral("+") : QString();
+            if (row >= Parameters && b != 0) {
+                cell->setText(QStringLiteral("%1%2 %").arg(sign).arg(100.0 * v / b, 0, 'f', 1));
+            } else if (row == Top1) {
+                cell->setText(tr("%1%2 pp").arg(sign).arg(100.0 * v, 0, 'f', 1));
             } else {
-                cell->setText(format(row, v));
+                cell->setText(QStringLiteral("%1%2").arg(sign).arg(v, 0, 'g', 4));
             }
-            cell->setToolTip(note);
+        } else {
+            cell->setText(format(row, v));
         }
+        cell->setToolTip(note);
     }
 }
 

@@ -23,6 +23,8 @@ public:
         BytesSparse,
         MacsDense,
         MacsEffective,
+        SimulatedCycles,
+        SimulatedEnergy,
         RowCount
     };
     enum Column { Baseline, Current, Change, ColumnCount };
@@ -33,9 +35,15 @@ public:
     void setMetrics(const std::optional<core::CompressionMetrics>& baseline,
         const std::optional<core::CompressionMetrics>& current, const QString& note = {});
     void clearMetrics(const QString& note = {});
+    // The accelerator's totals for the baseline and the current run (cycles, energy in pJ); NaN: unknown.
+    void setSimulated(double baselineCycles, double currentCycles, double baselineEnergyPj, double currentEnergyPj,
+        const QString& note = {});
 
     // The number shown in a cell (NaN for "—"); for tests.
     double value(Row row, Column column) const;
+
+private:
+    void setRow(int row, double baseline, double current, const QString& note);
 };
 
 } // namespace optiscope::gui

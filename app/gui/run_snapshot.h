@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace optiscope::gui {
@@ -40,6 +41,8 @@ struct RunSnapshot {
     widgets::AttentionDataPtr attention; // copy of result.attentions with token labels
     // The same input on the uncompressed model, when the run model is a compressed one; else nullptr.
     widgets::AttentionDataPtr baselineAttention;
+    // Its matrix products, so the accelerator can price the baseline too (same condition).
+    std::optional<optrace::OpTrace> baselineOpTrace;
     std::vector<std::int32_t> tokenIds; // empty for images
     double wallMs = 0; // input preparation + run, as the user waited for it
 };

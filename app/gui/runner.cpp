@@ -191,6 +191,7 @@ void Runner::run(RunRequest request)
                 baselineAttention->values = std::move(before->attentions);
                 baselineAttention->keptTokens = std::move(before->keptTokens);
                 snapshot->baselineAttention = std::move(baselineAttention);
+                snapshot->baselineOpTrace = std::move(before->opTrace);
             }
             snapshot->attention = std::move(attention);
             snapshot->result = std::move(*result);

@@ -10,6 +10,7 @@
 #include "gl_support.h"
 #include "input_panel.h"
 #include "layer_stats_model.h"
+#include "metrics_table.h"
 #include "main_window.h"
 #include "pe_grid_view.h"
 #include "runner.h"
@@ -61,6 +62,7 @@ private slots:
     void initTestCase();
     void simulatesTheRunAndSteps();
     void showsOperandsOnASmallArray();
+    void pricesBaselineAndCurrentInTheMetrics();
 
 private:
     std::unique_ptr<gui::MainWindow> m_window;
@@ -243,6 +245,31 @@ void TestAcceleratorPanel::showsOperandsOnASmallArray()
     panel->configForm()->rowsSpin()->setValue(32);
     panel->configForm()->colsSpin()->setValue(32);
     QVERIFY(!panel->peGrid()->showsCellTexts());
+}
+
+// The Compression dock's simulated rows: without a recipe both columns are this run's totals; with token
+// pruning (70 % cascade) the current run is cheaper and the baseline column is the uncompressed run's
+// products priced on the same array: equal to the totals before the recipe was applied.
+void TestAcceleratorPanel::pricesBaselineAndCurrentInTheMetrics()
+{
+    gui::AcceleratorPanel* panel = m_window->acceleratorPanel();
+    gui::MetricsTable* table = m_window->compressionPanel()->metricsTable();
+    QTRY_COMPARE(table->value(gui::MetricsTable::SimulatedCycles, gui::MetricsTable::Current),
+        double(panel->result().totalCycles()));
+    QCOMPARE(table->value(gui::MetricsTable::SimulatedCycles, gui::MetricsTable::Baseline),
+        double(panel->result().totalCycles()));
+    const double unprunedCycles = panel->result().totalCycles();
+    QCOMPARE(table->value(gui::MetricsTable::SimulatedEnergy, gui::MetricsTable::Current), panel->result().totalEnergyPj());
+
+    QSignalSpy displayed(m_window.get(), &gui::MainWindow::runDisplayed);
+    QVERIFY(m_window->compressionPanel()->openRecipe(QStringLiteral(OPTISCOPE_SAMPLES_DIR "/recipes/token_cascade70.json")));
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->lastRun() && m_window->lastRun()->baselineOpTrace, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(table->value(gui::MetricsTable::SimulatedCycles, gui::MetricsTable::Current)
+            < table->value(gui::MetricsTable::SimulatedCycles, gui::MetricsTable::Baseline), kTimeoutMs);
+    QCOMPARE(table->value(gui::MetricsTable::SimulatedCycles, gui::MetricsTable::Baseline), unprunedCycles);
+    QCOMPARE(table->value(gui::MetricsTable::SimulatedCycles, gui::MetricsTable::Current),
+        double(panel->result().totalCycles()));
+    QVERIFY(m_window->compressionPanel()->grab().save(outputPath("compression_metrics_simulated.png")));
 }
 
 int main(int argc, char** argv)
