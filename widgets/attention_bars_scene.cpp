@@ -108,7 +108,7 @@ AttentionBarsScene buildAttentionBarsScene(const AttentionData& data, int layer,
     return scene;
 }
 
-vtkSmartPointer<vtkLookupTable> makeAttentionLookupTable(double maxValue)
+vtkSmartPointer<vtkLookupTable> makeAttentionLookupTable(double maxValue, double minOpacity)
 {
     auto table = vtkSmartPointer<vtkLookupTable>::New();
     constexpr int kColours = 256;
@@ -116,8 +116,9 @@ vtkSmartPointer<vtkLookupTable> makeAttentionLookupTable(double maxValue)
     table->SetTableRange(0, maxValue > 0 ? maxValue : 1);
     table->Build(); // before SetTableValue, which a later Build() would overwrite
     for (int i = 0; i < kColours; ++i) {
-        const QColor c = viridis(static_cast<double>(i) / (kColours - 1));
-        table->SetTableValue(i, c.redF(), c.greenF(), c.blueF(), 1.0);
+        const double t = static_cast<double>(i) / (kColours - 1);
+        const QColor c = viridis(t);
+        table->SetTableValue(i, c.redF(), c.greenF(), c.blueF(), minOpacity + (1 - minOpacity) * t);
     }
     return table;
 }

@@ -26,7 +26,8 @@ struct AttentionBarsScene {
 
 // All heads of one layer (head < 0) or one head; empty scene if the data does not contain it.
 AttentionBarsScene buildAttentionBarsScene(const AttentionData& data, int layer, int head);
-// Viridis over [0, maxValue], matching the 2D views.
-vtkSmartPointer<vtkLookupTable> makeAttentionLookupTable(double maxValue);
+// Viridis over [0, maxValue], matching the 2D views; opacity rises from minOpacity at 0 to 1 at maxValue
+// (1: opaque everywhere, as the bars are).
+vtkSmartPointer<vtkLookupTable> makeAttentionLookupTable(double maxValue, double minOpacity = 1.0);
 
 } // namespace optiscope::widgets

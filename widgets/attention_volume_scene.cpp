@@ -2,7 +2,7 @@
 // SPDX-FileCopyrightText: Optiscope developers
 #include "attention_volume_scene.h"
 
-#include "color_map.h"
+#include "attention_bars_scene.h"
 
 #include <vtkCellArray.h>
 #include <vtkCellData.h>
@@ -89,17 +89,7 @@ AttentionVolumeScene buildAttentionVolumeScene(const AttentionData& data, Attent
 
 vtkSmartPointer<vtkLookupTable> makeAttentionVolumeLookupTable(double maxValue)
 {
-    auto table = vtkSmartPointer<vtkLookupTable>::New();
-    constexpr int kColours = 256;
-    table->SetNumberOfTableValues(kColours);
-    table->SetTableRange(0, maxValue > 0 ? maxValue : 1);
-    table->Build(); // before SetTableValue, which a later Build() would overwrite
-    for (int i = 0; i < kColours; ++i) {
-        const double t = static_cast<double>(i) / (kColours - 1);
-        const QColor c = viridis(t);
-        table->SetTableValue(i, c.redF(), c.greenF(), c.blueF(), kMinOpacity + (1 - kMinOpacity) * t);
-    }
-    return table;
+    return makeAttentionLookupTable(maxValue, kMinOpacity);
 }
 
 } // namespace optiscope::widgets

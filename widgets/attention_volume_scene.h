@@ -31,7 +31,8 @@ struct AttentionVolumeScene {
 
 // fixed: the layer (HeadsOfLayer) or head (LayersOfHead) held fixed. Empty scene when out of range.
 AttentionVolumeScene buildAttentionVolumeScene(const AttentionData& data, AttentionStack stack, int fixed);
-// Viridis with opacity rising from kMinOpacity at 0 to 1 at maxValue.
+// The bars' viridis table with opacity rising from a quarter at 0 to 1 at maxValue, so faint cells of
+// the stacked slices let the slices below show through.
 vtkSmartPointer<vtkLookupTable> makeAttentionVolumeLookupTable(double maxValue);
 
 } // namespace optiscope::widgets
